@@ -1,0 +1,47 @@
+"""Shared test set-up: a quiet, self-contained Jupyter environment and temporary course folders."""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = sorted(path.name for path in (REPO / "source").iterdir() if path.is_dir())
+
+matplotlib.use("Agg")
+
+# Jupyter, IPython and matplotlib state stays inside the environment, as with tasks.sh.
+_ENV = Path(sys.prefix)
+for variable, folder in {
+    "JUPYTER_CONFIG_DIR": "etc/jupyter-user",
+    "JUPYTER_DATA_DIR": "share/jupyter-user",
+    "JUPYTER_RUNTIME_DIR": "var/jupyter-runtime",
+    "IPYTHONDIR": "etc/ipython",
+    "MPLCONFIGDIR": "etc/matplotlib",
+}.items():
+    os.environ.setdefault(variable, str(_ENV / folder))
+# Notebooks run headless here: explorers draw once instead of opening widgets.
+os.environ["COURSE_STATIC_WIDGETS"] = "1"
+# Kernels started by the tests import `autograder` from the repository, like nbgrader's do.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+def make_course_dir(root: Path, assignments=ASSIGNMENTS) -> Path:
+    """A temporary nbgrader course directory using the repository's configuration."""
+    root.mkdir(parents=True, exist_ok=True)
+    for assignment in assignments:
+        shutil.copytree(REPO / "source" / assignment, root / "source" / assignment)
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(REPO / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+    )
+    return root
+
+
+@pytest.fixture
+def course_dir(tmp_path):
+    return make_course_dir(tmp_path / "course")
