@@ -1,0 +1,14 @@
+"""Helper package for the neural encoding/decoding course.
+
+Submodules are imported explicitly by the notebooks (``from course import lnp``);
+nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
+
+- ``validation``: friendly checks of user input (shapes, finiteness, spike counts).
+- ``lnp``: the linear-nonlinear-Poisson neuron (filter, rates, spike simulation).
+- ``stimuli``: white noise, 1/f ("pink") noise, photo patches and MNIST digits.
+- ``plotting``: filters and example stimuli as images.
+- ``widgets``: slider explorers that draw once, statically, when run headless.
+- ``checks``: public checks students run on their answers (one module per assignment).
+"""
+
+__all__ = ["checks", "lnp", "plotting", "stimuli", "validation", "widgets"]
