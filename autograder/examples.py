@@ -1,0 +1,95 @@
+"""Example submissions: the model answers, a blank notebook, and one per common mistake.
+
+Each assignment lists its examples in ``autograder/<assignment>/examples.py`` as
+:class:`Example` objects: which answer cells differ from the model answers, and
+which test cells must then score 0. They are built from the *release* notebook,
+as a student's would be, so they stay in step with the notebooks.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example student.
+
+    Attributes
+    ----------
+    student : str
+        nbgrader student id (letters, digits, ``-`` and ``_``).
+    answers : dict
+        Answer cell ``grade_id`` -> source that replaces the model answer there.
+    loses : frozenset of str
+        Test cells (``grade_id``) that must score 0; every other test cell full marks.
+    diagnosis : str
+        Text the student's feedback must contain (the mistake named by a check).
+    blank : bool
+        Submit the release notebook untouched (nothing answered).
+    """
+
+    student: str
+    answers: dict[str, str] = field(default_factory=dict)
+    loses: frozenset[str] = frozenset()
+    diagnosis: str = ""
+    blank: bool = False
+
+
+def examples_for(assignment: str) -> tuple[Example, ...]:
+    """The examples declared for ``assignment``."""
+    return importlib.import_module(f"autograder.{assignment}.examples").EXAMPLES
+
+
+def model_answers(source_notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """Answer cell ``grade_id`` -> the source notebook's answer, solution markers removed."""
+    answers = {}
+    for cell in source_notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            lines = cell.source.splitlines()
+            answers[meta["grade_id"]] = "\n".join(
+                line for line in lines if line.strip() not in SOLUTION_MARKERS
+            )
+    return answers
+
+
+def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNode, example: Example):
+    """The release notebook with ``example``'s answers filled in."""
+    submission = nbformat.from_dict(release)
+    if example.blank:
+        return submission
+    answers = model_answers(source) | example.answers
+    unknown = set(example.answers) - set(answers) | set(example.answers) - set(model_answers(source))
+    if unknown:
+        raise ValueError(f"example {example.student!r} answers unknown cells: {sorted(unknown)}")
+    for cell in submission.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = answers[grade_id]
+    return submission
+
+
+def write_examples(course_root: Path, assignment: str, submitted: Path | None = None) -> list[str]:
+    """Write every example of ``assignment`` into nbgrader's ``submitted/`` layout.
+
+    Returns the student ids written.
+    """
+    course_root = Path(course_root)
+    submitted = Path(submitted) if submitted else course_root / "submitted"
+    release_dir = course_root / "release" / assignment
+    students = []
+    for release_path in sorted(release_dir.glob("*.ipynb")):
+        release = nbformat.read(release_path, as_version=4)
+        source = nbformat.read(course_root / "source" / assignment / release_path.name, as_version=4)
+        for example in examples_for(assignment):
+            target = submitted / example.student / assignment / release_path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(build_submission(release, source, example), target)
+            students.append(example.student)
+    return sorted(set(students))

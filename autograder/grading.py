@@ -1,0 +1,221 @@
+"""The instructor's grading command: autograde, feedback, per-cell CSV, summary table.
+
+nbgrader's own export only has totals per assignment; instructors need to see
+which cells each student lost and why. This module runs nbgrader's CLI on a
+course directory, then reads the gradebook for per-cell scores and the autograded
+notebooks for the message of each failed check.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+
+class GradingError(RuntimeError):
+    """nbgrader could not run at all (as opposed to a submission failing)."""
+
+
+@dataclass
+class StudentResult:
+    """One student's grades for one assignment."""
+
+    student: str
+    scores: dict[str, float | None]  # cell -> score; None = awaits manual grading
+    max_scores: dict[str, float]
+    notes: list[str] = field(default_factory=list)  # "cell: message of the failed check"
+
+    @property
+    def lost(self) -> list[str]:
+        """Graded cells that scored less than their maximum."""
+        return [cell for cell, score in self.scores.items() if score is not None and score < self.max_scores[cell]]
+
+
+@dataclass
+class GradeReport:
+    """Grades of every submission of one assignment."""
+
+    assignment: str
+    cells: list[str]  # graded cells, in notebook order
+    max_scores: dict[str, float]
+    manual_cells: list[str]
+    results: list[StudentResult]
+    not_graded: dict[str, str]  # student -> reason
+
+    @property
+    def auto_max(self) -> float:
+        return sum(score for cell, score in self.max_scores.items() if cell not in self.manual_cells)
+
+
+def run_nbgrader(course_root: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGUMENTS`` in the course directory and return the finished process.
+
+    nbgrader calls helper programs (alembic) by name, so this interpreter's
+    ``bin/`` goes first on PATH.
+    """
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *arguments],
+        cwd=course_root,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PATH": path},
+    )
+
+
+def generate_release(course_root: Path, assignment: str) -> None:
+    """``nbgrader generate_assignment``: write ``release/<assignment>`` and fill the gradebook."""
+    process = run_nbgrader(course_root, "generate_assignment", assignment, "--force")
+    if process.returncode != 0:
+        raise GradingError(f"nbgrader generate_assignment {assignment} failed:\n{process.stdout}{process.stderr}")
+
+
+def grade(course_root: Path, assignment: str, reports: Path | None = None) -> GradeReport:
+    """Autograde every submission of ``assignment``, write feedback and the per-cell CSV.
+
+    Parameters
+    ----------
+    course_root : Path
+        The nbgrader course directory (``submitted/<student>/<assignment>/`` inside).
+    assignment : str
+        Assignment id, e.g. ``"a1_lnp_sta"``.
+    reports : Path, optional
+        Where to write ``<assignment>-cells.csv`` (default ``<course_root>/reports``).
+    """
+    course_root = Path(course_root)
+    if not _in_gradebook(course_root, assignment):
+        generate_release(course_root, assignment)
+    autograde = run_nbgrader(course_root, "autograde", assignment, "--create", "--force")
+    feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
+    report = read_report(course_root, assignment)
+    log = autograde.stdout + autograde.stderr + feedback.stdout + feedback.stderr
+    for student in _submitted_students(course_root, assignment):
+        if student not in {result.student for result in report.results}:
+            report.not_graded[student] = _reason_from_log(log, student)
+    write_cell_csv(report, (reports or course_root / "reports") / f"{assignment}-cells.csv")
+    return report
+
+
+def read_report(course_root: Path, assignment: str) -> GradeReport:
+    """Per-cell scores from the gradebook, and failed-check messages from the autograded notebooks."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        cells, max_scores, manual = [], {}, []
+        for notebook in gradebook.find_assignment(assignment).notebooks:
+            by_name = {cell.name: cell for cell in notebook.grade_cells}
+            for grade_id, is_test in _graded_cells(course_root, assignment, notebook.name):
+                cells.append(grade_id)
+                max_scores[grade_id] = by_name[grade_id].max_score
+                if not is_test:
+                    manual.append(grade_id)
+        results = []
+        for submission in sorted(gradebook.assignment_submissions(assignment), key=lambda s: s.student.id):
+            scores = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    awaiting = grade.needs_manual_grade and grade.manual_score is None
+                    scores[grade.name] = None if awaiting else float(grade.score)
+            student = submission.student.id
+            results.append(
+                StudentResult(student, scores, max_scores, _failure_notes(course_root, assignment, student))
+            )
+    return GradeReport(assignment, cells, max_scores, manual, results, {})
+
+
+def write_cell_csv(report: GradeReport, path: Path) -> None:
+    """One row per student, one column per graded cell, then the totals."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", *report.cells, "auto_score", "auto_max", "awaiting_manual_grading"])
+        for result in report.results:
+            cell_scores = [result.scores.get(cell) for cell in report.cells]
+            awaiting = [cell for cell in report.cells if result.scores.get(cell) is None]
+            auto = sum(result.scores.get(cell) or 0.0 for cell in report.cells if cell not in report.manual_cells)
+            writer.writerow(
+                [result.student, *("" if s is None else f"{s:g}" for s in cell_scores),
+                 f"{auto:g}", f"{report.auto_max:g}", " ".join(awaiting)]
+            )
+
+
+def format_table(report: GradeReport) -> str:
+    """A plain-text summary: automatic score, cells lost and the first diagnosis per student."""
+    manual_points = sum(report.max_scores[cell] for cell in report.manual_cells)
+    width = max([len(result.student) for result in report.results] + [len(s) for s in report.not_graded] + [7])
+    lines = [
+        f"{report.assignment}: {len(report.results)} graded, {len(report.not_graded)} not graded; "
+        f"{report.auto_max:g} points autograded, {manual_points:g} graded by hand",
+        f"{'student':<{width}} {'auto':>7}  {'lost':<38} main diagnosis",
+    ]
+    for result in report.results:
+        auto = sum(result.scores.get(cell) or 0.0 for cell in report.cells if cell not in report.manual_cells)
+        lost = ", ".join(result.lost) or "-"
+        note = _main_diagnosis(result, report.max_scores)
+        lines.append(f"{result.student:<{width}} {auto:>3g}/{report.auto_max:<3g}  {_clip(lost, 38):<38} {_clip(note, 90)}")
+    for student, reason in sorted(report.not_graded.items()):
+        lines.append(f"{student:<{width}} {'-':>7}  NOT GRADED: {reason}")
+    return "\n".join(lines)
+
+
+def _in_gradebook(course_root: Path, assignment: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not (course_root / "gradebook.db").exists():
+        return False
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+        try:
+            return len(gradebook.find_assignment(assignment).notebooks) > 0
+        except MissingEntry:
+            return False
+
+
+def _graded_cells(course_root: Path, assignment: str, notebook: str) -> list[tuple[str, bool]]:
+    """(grade_id, is_autograder_test) of each graded cell, in the source notebook's order."""
+    source = nbformat.read(course_root / "source" / assignment / f"{notebook}.ipynb", as_version=4)
+    graded = []
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            graded.append((meta["grade_id"], cell.cell_type == "code" and not meta.get("solution")))
+    return graded
+
+
+def _failure_notes(course_root: Path, assignment: str, student: str) -> list[str]:
+    notes = []
+    for path in sorted((course_root / "autograded" / student / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                for output in cell.get("outputs", []):
+                    if output.output_type == "error":
+                        notes.append(f"{meta['grade_id']}: {output.evalue or output.ename}")
+    return notes
+
+
+def _main_diagnosis(result: StudentResult, max_scores: dict[str, float]) -> str:
+    """The message of the failed test cell worth the most points (hidden checks name the mistake)."""
+    by_cell = dict(note.split(": ", 1) for note in reversed(result.notes))
+    if not by_cell:
+        return "-"
+    return by_cell[max(by_cell, key=lambda cell: max_scores.get(cell, 0))]
+
+
+def _submitted_students(course_root: Path, assignment: str) -> list[str]:
+    submitted = course_root / "submitted"
+    return sorted(path.parent.name for path in submitted.glob(f"*/{assignment}") if path.is_dir())
+
+
+def _reason_from_log(log: str, student: str) -> str:
+    lines = [line.strip() for line in log.splitlines() if student in line and ("ERROR" in line or "rror" in line)]
+    return lines[-1] if lines else "nbgrader did not grade it (see its log)"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
