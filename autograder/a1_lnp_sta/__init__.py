@@ -1,0 +1,1 @@
+"""Assignment 1: LNP simulation and the spike-triggered average."""

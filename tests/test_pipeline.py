@@ -1,0 +1,182 @@
+"""Every assignment through the whole nbgrader pipeline, as instructors and students use it.
+
+source validates -> release fails -> release in sync -> example submissions graded
+with exact per-cell scores -> feedback names the mistake and hides the hidden tests.
+"""
+import json
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbgrader.api import Gradebook
+from nbgrader.validator import Validator
+
+from autograder.examples import examples_for, write_examples
+from autograder.grading import format_table, generate_release, grade
+from conftest import ASSIGNMENTS, REPO, make_course_dir
+
+pytestmark = pytest.mark.slow
+
+
+def notebooks(folder, assignment):
+    paths = sorted((REPO / folder / assignment).glob("*.ipynb"))
+    assert paths, f"no notebook in {folder}/{assignment}"
+    return paths
+
+
+def graded_cells(path):
+    """(grade_id, is_autograder_test, cell) for each graded cell."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            yield meta["grade_id"], cell.cell_type == "code" and not meta.get("solution"), cell
+
+
+def region_lines(path, begin, end):
+    """Lines of code or text inside ``begin``/``end`` regions (solutions, hidden tests)."""
+    lines, inside = [], False
+    for cell in nbformat.read(path, as_version=4).cells:
+        for line in cell.source.splitlines():
+            if begin in line:
+                inside = True
+            elif end in line:
+                inside = False
+            elif inside and len(line.strip()) > 12:
+                lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_passes_every_test_cell(assignment, tmp_path):
+    course = make_course_dir(tmp_path / "course", [assignment])
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        results = Validator().validate(str(path))
+        assert results == {}, f"{path.name}: {json.dumps(results, indent=1)[:3000]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_notebook_runs_headless_without_errors_or_stderr(assignment, tmp_path):
+    for path in notebooks("source", assignment):
+        notebook = nbformat.read(path, as_version=4)
+        NotebookClient(notebook, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        for index, cell in enumerate(notebook.cells):
+            for output in cell.get("outputs", []):
+                assert output.output_type != "error", f"cell {index}: {output.ename}: {output.evalue}"
+                assert output.get("name") != "stderr", f"cell {index} wrote to stderr: {output.text[:500]}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_fails_every_visible_test(assignment, tmp_path):
+    """Blank release: each test cell with visible code fails; hidden-only cells show only comments."""
+    course = make_course_dir(tmp_path / "course", [assignment])
+    for release_path in notebooks("release", assignment):
+        copy = course / release_path.name
+        copy.write_text(release_path.read_text())
+        passed = Validator(invert=True).validate(str(copy)).get("passed", [])
+        for cell in passed:
+            code = [line for line in cell["source"].splitlines() if not line.strip().startswith("#")]
+            assert code == [], f"a test cell passes on the blank release:\n{cell['source']}"
+        hidden_only = [cell for _, is_test, cell in graded_cells(release_path)
+                       if is_test and all(line.startswith("#") for line in cell.source.splitlines())]
+        assert len(passed) == len(hidden_only)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_source(assignment, tmp_path):
+    course = make_course_dir(tmp_path / "course", [assignment])
+    generate_release(course, assignment)
+    for committed in notebooks("release", assignment):
+        regenerated = course / "release" / assignment / committed.name
+        assert nbformat.read(regenerated, as_version=4) == nbformat.read(committed, as_version=4), (
+            f"release/{assignment}/{committed.name} is stale: run `bash tasks.sh demo` and commit release/"
+        )
+    released = {path.name for path in (course / "release" / assignment).iterdir()}
+    assert released == {path.name for path in (REPO / "release" / assignment).iterdir()}
+
+
+def student_texts():
+    """Text of every file students receive: release notebooks' cells and course/ sources."""
+    texts = [cell.source for path in (REPO / "release").rglob("*.ipynb")
+             for cell in nbformat.read(path, as_version=4).cells]
+    texts += [path.read_text() for path in (REPO / "course").rglob("*.py")]
+    return texts
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_solution_or_hidden_test_reaches_students(assignment):
+    texts = student_texts()
+    for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "BEGIN MARK SCHEME", "Mark scheme", "autograder"):
+        assert not [text for text in texts if marker in text], marker
+    student_lines = {line.strip() for text in texts for line in text.splitlines()}
+    for source in notebooks("source", assignment):
+        secret = region_lines(source, "BEGIN SOLUTION", "END SOLUTION")
+        secret += region_lines(source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+        assert secret, "expected solution regions in the source notebook"
+        leaked = [line for line in secret if line in student_lines]
+        assert leaked == [], f"solution or hidden-test lines found in release/ or course/: {leaked}"
+        # No exercise is solved in course/: none of the functions students write is defined there.
+        exercises = set(re.findall(r"^def (\w+)\(", "\n".join(
+            cell.source for cell in nbformat.read(source, as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get("solution")), flags=re.M))
+        course_text = "\n".join(path.read_text() for path in (REPO / "course").rglob("*.py"))
+        assert exercises and not [name for name in exercises if f"def {name}(" in course_text]
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded_examples(request, tmp_path_factory):
+    """Every example submission of one assignment, graded once through the grading command."""
+    assignment = request.param
+    course = make_course_dir(tmp_path_factory.mktemp(assignment) / "course", [assignment])
+    generate_release(course, assignment)
+    write_examples(course, assignment)
+    report = grade(course, assignment)
+    print(format_table(report))
+    return assignment, course, report
+
+
+def test_examples_get_exactly_the_intended_cell_scores(graded_examples):
+    assignment, course, report = graded_examples
+    assert report.not_graded == {}
+    notebook_paths = notebooks("source", assignment)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for example in examples_for(assignment):
+            for path in notebook_paths:
+                for grade_id, is_test, _ in graded_cells(path):
+                    grade = gradebook.find_grade(grade_id, path.stem, assignment, example.student)
+                    if not is_test and example.blank:  # nbgrader scores an untouched answer 0 itself
+                        assert grade.score == 0 and not grade.needs_manual_grade, (example.student, grade_id)
+                    elif not is_test:
+                        assert grade.needs_manual_grade, (example.student, grade_id)
+                    elif grade_id in example.loses:
+                        assert grade.score == 0, (example.student, grade_id, "should lose this cell")
+                    else:
+                        assert grade.score == grade.max_score, (example.student, grade_id, "should earn this cell")
+
+
+def test_feedback_names_the_mistake_and_hides_the_checks(graded_examples):
+    assignment, course, report = graded_examples
+    hidden = [line for path in notebooks("source", assignment)
+              for line in region_lines(path, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")]
+    for example in examples_for(assignment):
+        pages = list((course / "feedback" / example.student / assignment).glob("*.html"))
+        assert pages, f"no feedback for {example.student}"
+        html = "\n".join(page.read_text() for page in pages)
+        assert example.diagnosis in html, f"{example.student}: feedback lacks {example.diagnosis!r}"
+        assert "BEGIN HIDDEN TESTS" not in html and "autograder" not in html
+        assert not [line for line in hidden if line in html]
+
+
+def test_grade_table_and_csv_have_one_row_per_student(graded_examples):
+    assignment, course, report = graded_examples
+    students = sorted(example.student for example in examples_for(assignment))
+    assert [result.student for result in report.results] == students
+    rows = (course / "reports" / f"{assignment}-cells.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[0] == "student" and header[-3:] == ["auto_score", "auto_max", "awaiting_manual_grading"]
+    assert len(rows) == 1 + len(students)
+    perfect = next(row.split(",") for row in rows[1:] if row.startswith("perfect,"))
+    assert perfect[-3] == perfect[-2]  # full automatic marks
+    table = format_table(report)
+    assert all(student in table for student in students)
