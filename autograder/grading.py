@@ -122,6 +122,8 @@ def read_report(course_root: Path, assignment: str) -> GradeReport:
                     awaiting = grade.needs_manual_grade and grade.manual_score is None
                     scores[grade.name] = None if awaiting else float(grade.score)
             student = submission.student.id
+            if not _autograded_notebooks(course_root, assignment, student):
+                continue  # nbgrader failed on it: reported as not graded, with its reason
             results.append(
                 StudentResult(student, scores, max_scores, _failure_notes(course_root, assignment, student))
             )
@@ -133,15 +135,17 @@ def write_cell_csv(report: GradeReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *report.cells, "auto_score", "auto_max", "awaiting_manual_grading"])
+        writer.writerow(["student", *report.cells, "auto_score", "auto_max", "awaiting_manual_grading", "not_graded"])
         for result in report.results:
             cell_scores = [result.scores.get(cell) for cell in report.cells]
             awaiting = [cell for cell in report.cells if result.scores.get(cell) is None]
             auto = sum(result.scores.get(cell) or 0.0 for cell in report.cells if cell not in report.manual_cells)
             writer.writerow(
                 [result.student, *("" if s is None else f"{s:g}" for s in cell_scores),
-                 f"{auto:g}", f"{report.auto_max:g}", " ".join(awaiting)]
+                 f"{auto:g}", f"{report.auto_max:g}", " ".join(awaiting), ""]
             )
+        for student, reason in sorted(report.not_graded.items()):
+            writer.writerow([student, *("" for _ in report.cells), "", f"{report.auto_max:g}", "", reason])
 
 
 def format_table(report: GradeReport) -> str:
@@ -186,9 +190,13 @@ def _graded_cells(course_root: Path, assignment: str, notebook: str) -> list[tup
     return graded
 
 
+def _autograded_notebooks(course_root: Path, assignment: str, student: str) -> list[Path]:
+    return sorted((course_root / "autograded" / student / assignment).glob("*.ipynb"))
+
+
 def _failure_notes(course_root: Path, assignment: str, student: str) -> list[str]:
     notes = []
-    for path in sorted((course_root / "autograded" / student / assignment).glob("*.ipynb")):
+    for path in _autograded_notebooks(course_root, assignment, student):
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
@@ -212,8 +220,19 @@ def _submitted_students(course_root: Path, assignment: str) -> list[str]:
 
 
 def _reason_from_log(log: str, student: str) -> str:
-    lines = [line.strip() for line in log.splitlines() if student in line and ("ERROR" in line or "rror" in line)]
-    return lines[-1] if lines else "nbgrader did not grade it (see its log)"
+    """The exception nbgrader logged for this student's submission (its traceback's last line)."""
+    lines = log.splitlines()
+    for index, line in enumerate(lines):
+        if "error processing assignment" in line and f"{os.sep}{student}{os.sep}" in line + os.sep:
+            traceback = []
+            for following in lines[index + 1:]:
+                if following.startswith("[") and traceback:
+                    break
+                if following.strip() and not following.startswith("["):
+                    traceback.append(following.strip())
+            if traceback:
+                return traceback[-1]
+    return "nbgrader did not grade it (see its log)"
 
 
 def _clip(text: str, width: int) -> str:

@@ -174,9 +174,30 @@ def test_grade_table_and_csv_have_one_row_per_student(graded_examples):
     assert [result.student for result in report.results] == students
     rows = (course / "reports" / f"{assignment}-cells.csv").read_text().splitlines()
     header = rows[0].split(",")
-    assert header[0] == "student" and header[-3:] == ["auto_score", "auto_max", "awaiting_manual_grading"]
+    assert header[0] == "student"
+    assert header[-4:] == ["auto_score", "auto_max", "awaiting_manual_grading", "not_graded"]
     assert len(rows) == 1 + len(students)
     perfect = next(row.split(",") for row in rows[1:] if row.startswith("perfect,"))
-    assert perfect[-3] == perfect[-2]  # full automatic marks
+    assert perfect[-4] == perfect[-3]  # full automatic marks
     table = format_table(report)
     assert all(student in table for student in students)
+
+
+def test_a_malformed_submission_is_reported_and_the_rest_graded(tmp_path):
+    assignment = ASSIGNMENTS[0]
+    course = make_course_dir(tmp_path / "course", [assignment])
+    generate_release(course, assignment)
+    release = notebooks("release", assignment)[0]
+    good = course / "submitted" / "unchanged" / assignment
+    good.mkdir(parents=True)
+    (good / release.name).write_text(release.read_text())
+    broken = course / "submitted" / "broken" / assignment
+    broken.mkdir(parents=True)
+    (broken / release.name).write_text('{"cells": [ not json')
+
+    report = grade(course, assignment)
+    assert [result.student for result in report.results] == ["unchanged"]
+    assert "NotJSONError" in report.not_graded["broken"]
+    assert "NOT GRADED" in format_table(report)
+    rows = (course / "reports" / f"{assignment}-cells.csv").read_text().splitlines()
+    assert any(row.startswith("broken,") and "NotJSONError" in row for row in rows)
