@@ -64,8 +64,9 @@ def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNo
     submission = nbformat.from_dict(release)
     if example.blank:
         return submission
-    answers = model_answers(source) | example.answers
-    unknown = set(example.answers) - set(answers) | set(example.answers) - set(model_answers(source))
+    models = model_answers(source)
+    unknown = set(example.answers) - set(models)
+    answers = models | example.answers
     if unknown:
         raise ValueError(f"example {example.student!r} answers unknown cells: {sorted(unknown)}")
     for cell in submission.cells:

@@ -88,7 +88,8 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None) -> Gr
         Where to write ``<assignment>-cells.csv`` (default ``<course_root>/reports``).
     """
     course_root = Path(course_root)
-    if not _in_gradebook(course_root, assignment):
+    if not _gradebook_matches_source(course_root, assignment):
+        # nbgrader restores test cells from the gradebook: it must hold the current ones.
         generate_release(course_root, assignment)
     autograde = run_nbgrader(course_root, "autograde", assignment, "--create", "--force")
     feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
@@ -135,17 +136,18 @@ def write_cell_csv(report: GradeReport, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student", *report.cells, "auto_score", "auto_max", "awaiting_manual_grading", "not_graded"])
+        writer.writerow(["student", *report.cells, "auto_score", "auto_max", "awaiting_manual_grading",
+                         "not_graded", "diagnoses"])
         for result in report.results:
             cell_scores = [result.scores.get(cell) for cell in report.cells]
             awaiting = [cell for cell in report.cells if result.scores.get(cell) is None]
             auto = sum(result.scores.get(cell) or 0.0 for cell in report.cells if cell not in report.manual_cells)
             writer.writerow(
                 [result.student, *("" if s is None else f"{s:g}" for s in cell_scores),
-                 f"{auto:g}", f"{report.auto_max:g}", " ".join(awaiting), ""]
+                 f"{auto:g}", f"{report.auto_max:g}", " ".join(awaiting), "", " | ".join(result.notes)]
             )
         for student, reason in sorted(report.not_graded.items()):
-            writer.writerow([student, *("" for _ in report.cells), "", f"{report.auto_max:g}", "", reason])
+            writer.writerow([student, *("" for _ in report.cells), "", f"{report.auto_max:g}", "", reason, ""])
 
 
 def format_table(report: GradeReport) -> str:
@@ -167,16 +169,24 @@ def format_table(report: GradeReport) -> str:
     return "\n".join(lines)
 
 
-def _in_gradebook(course_root: Path, assignment: str) -> bool:
+def _gradebook_matches_source(course_root: Path, assignment: str) -> bool:
+    """Whether the gradebook holds this assignment with the source notebooks' current test cells."""
     from nbgrader.api import Gradebook, MissingEntry
 
     if not (course_root / "gradebook.db").exists():
         return False
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
-        try:
-            return len(gradebook.find_assignment(assignment).notebooks) > 0
-        except MissingEntry:
-            return False
+        for path in sorted((course_root / "source" / assignment).glob("*.ipynb")):
+            for cell in nbformat.read(path, as_version=4).cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if meta.get("grade") and not meta.get("solution"):
+                    try:
+                        stored = gradebook.find_source_cell(meta["grade_id"], path.stem, assignment).source
+                    except MissingEntry:
+                        return False
+                    if stored != cell.source:
+                        return False
+    return True
 
 
 def _graded_cells(course_root: Path, assignment: str, notebook: str) -> list[tuple[str, bool]]:

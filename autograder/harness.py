@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import secrets
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -19,7 +21,18 @@ import numpy as np
 
 
 class CheckFailed(AssertionError):
-    """A hidden check failed; the message is written for the student."""
+    """A hidden check failed; the message is written for the student.
+
+    It ends with the seed of the random inputs, so that an instructor can rerun
+    the very same check with ``AUTOGRADER_SEED=<seed>``.
+    """
+
+    def __init__(self, message: str):
+        seed = f" [inputs: seed {_last_seed}]" if _last_seed is not None else ""
+        super().__init__(message + seed)
+
+
+_last_seed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,14 @@ class Mistake:
 
 
 def fresh_rng() -> np.random.Generator:
-    """A generator seeded from the operating system: new inputs at every grading run.
+    """A generator with a new seed at every grading run, or ``AUTOGRADER_SEED`` if set.
 
-    Hidden checks must not be answerable by hard-coding the expected values.
+    Hidden checks must not be answerable by hard-coding the expected values; the
+    seed is remembered so that failure messages can name it.
     """
-    return np.random.default_rng()
+    global _last_seed
+    _last_seed = int(os.environ.get("AUTOGRADER_SEED") or secrets.randbits(63))
+    return np.random.default_rng(_last_seed)
 
 
 @contextlib.contextmanager
@@ -100,9 +116,19 @@ def as_float(result: Any, name: str) -> float:
 
 
 def is_close(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
-    """Same shape and equal within tolerance (NaN where the other has NaN)."""
+    """Same shape, NaN in the same places, and ``||got - expected|| <= rtol ||expected|| + atol``.
+
+    A norm, not entry by entry: an answer computed in float32 is right to about
+    1e-6 of the answer's size, even in entries that happen to be near zero.
+    """
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True))
+    if got.shape != expected.shape:
+        return False
+    missing = np.isnan(expected)
+    if not np.array_equal(np.isnan(got), missing):
+        return False
+    error = np.linalg.norm(got[~missing] - expected[~missing])
+    return bool(error <= rtol * np.linalg.norm(expected[~missing]) + atol)
 
 
 def judge(
@@ -114,7 +140,7 @@ def judge(
     mistakes: tuple[Mistake, ...] = (),
     accepted: tuple[Callable[..., Any], ...] = (),
     shape_messages: Mapping[tuple, str] | None = None,
-    rtol: float = 1e-5,
+    rtol: float = 1e-4,
     atol: float | None = None,
 ) -> None:
     """Pass if ``got`` matches the reference or an accepted variant; otherwise name the mistake.
@@ -132,7 +158,8 @@ def judge(
     shape_messages : mapping from shape to str, optional
         What a wrong output shape most likely means.
     rtol, atol : float
-        Tolerances; ``atol`` defaults to 1e-9 times the reference's largest magnitude.
+        Tolerances of :func:`is_close`; ``atol`` defaults to 1e-9 times the
+        reference's largest magnitude.
     """
     expected = np.asarray(expected, dtype=float)
     if atol is None:
@@ -152,9 +179,15 @@ def judge(
         )
     if not np.all(np.isfinite(got) | np.isnan(expected)):
         raise CheckFailed(f"{name} returned NaN or infinite values where the answer is finite.")
-    error = np.nanmax(np.abs(got - expected)) / max(float(np.nanmax(np.abs(expected), initial=0.0)), 1e-300)
+    finite = ~np.isnan(expected)
+    error = np.linalg.norm(got[finite] - expected[finite]) / max(np.linalg.norm(expected[finite]), 1e-300)
+    if error < 1e-2:
+        raise CheckFailed(
+            f"{name} is close to the answer but not close enough (relative error {error:.1g}, "
+            f"tolerance {rtol:g}): is part of the computation rounded, or done in low precision? Use float64."
+        )
     raise CheckFailed(
-        f"{name} returned wrong values (largest error {error:.2g} relative to the answer's size); "
+        f"{name} returned wrong values (relative error {error:.2g}); "
         "it matches none of the common mistakes the checker knows."
     )
 

@@ -141,3 +141,33 @@ def test_hard_coded_answers_fail(white):
     answer = ref.compute_STA(*white)
     with pytest.raises(CheckFailed, match="same answer for two different random inputs"):
         checks.check_compute_STA(lambda images, spike_counts: answer)
+
+
+def test_correct_answers_in_float32_or_torch_get_full_marks():
+    torch = pytest.importorskip("torch")
+
+    def sta_float32(images, spike_counts):
+        images, spike_counts = np.float32(images), np.float32(spike_counts)
+        return spike_counts @ images / spike_counts.sum()
+
+    def whitened_float32(images, spike_counts, ridge=0.0):
+        images = np.asarray(images, dtype=np.float32)
+        covariance = np.cov(images, rowvar=False).astype(np.float32) + np.float32(ridge) * np.eye(images.shape[1], dtype=np.float32)
+        return np.linalg.solve(covariance, sta_float32(images, spike_counts) - images.mean(axis=0))
+
+    def sta_torch(images, spike_counts):
+        x, y = torch.tensor(images, dtype=torch.float32), torch.tensor(spike_counts, dtype=torch.float32)
+        return (y @ x) / y.sum()
+
+    checks.check_compute_STA(sta_float32)
+    checks.check_compute_STA(sta_torch)
+    checks.check_compute_whitened_STA(whitened_float32)
+
+
+def test_regression_weights_are_named_as_a_scaled_whitened_sta():
+    def regression(images, spike_counts, ridge=0.0):
+        design = np.column_stack([np.ones(len(images)), images])
+        return linalg.lstsq(design, spike_counts)[0][1:]
+
+    with pytest.raises(CheckFailed, match="regression weights"):
+        checks.check_compute_whitened_STA(regression)

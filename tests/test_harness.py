@@ -102,3 +102,21 @@ def test_feedback_keeps_only_the_last_line_of_test_cell_errors():
     notebook, _ = ShortenTestErrors().preprocess(notebook, {})
     assert notebook.cells[0].outputs[0].traceback == ["CheckFailed: f: it looks like you x"]
     assert len(notebook.cells[1].outputs[0].traceback) == 3
+
+
+def test_float32_answers_pass_and_near_misses_are_told_so():
+    rng = np.random.default_rng(1)
+    expected = rng.normal(size=200) * np.logspace(-6, 0, 200)  # entries of very different sizes
+    judge(expected.astype(np.float32).astype(float), expected, name="f", inputs=())
+    with pytest.raises(CheckFailed, match="close to the answer but not close enough"):
+        judge(np.round(expected, 2), expected, name="f", inputs=())
+
+
+def test_failure_messages_name_the_seed_that_reproduces_them(monkeypatch):
+    from autograder import harness
+
+    monkeypatch.setenv("AUTOGRADER_SEED", "1234")
+    first = harness.fresh_rng().normal(size=3)
+    assert np.array_equal(first, harness.fresh_rng().normal(size=3))
+    with pytest.raises(CheckFailed, match=r"\[inputs: seed 1234\]"):
+        judge(np.zeros(3), np.ones(3), name="f", inputs=())

@@ -3,6 +3,7 @@
 source validates -> release fails -> release in sync -> example submissions graded
 with exact per-cell scores -> feedback names the mistake and hides the hidden tests.
 """
+import csv
 import json
 import re
 
@@ -13,7 +14,7 @@ from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
 
 from autograder.examples import examples_for, write_examples
-from autograder.grading import format_table, generate_release, grade
+from autograder.grading import _gradebook_matches_source, format_table, generate_release, grade
 from conftest import ASSIGNMENTS, REPO, make_course_dir
 
 pytestmark = pytest.mark.slow
@@ -172,15 +173,33 @@ def test_grade_table_and_csv_have_one_row_per_student(graded_examples):
     assignment, course, report = graded_examples
     students = sorted(example.student for example in examples_for(assignment))
     assert [result.student for result in report.results] == students
-    rows = (course / "reports" / f"{assignment}-cells.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    assert header[0] == "student"
-    assert header[-4:] == ["auto_score", "auto_max", "awaiting_manual_grading", "not_graded"]
-    assert len(rows) == 1 + len(students)
-    perfect = next(row.split(",") for row in rows[1:] if row.startswith("perfect,"))
-    assert perfect[-4] == perfect[-3]  # full automatic marks
+    with open(course / "reports" / f"{assignment}-cells.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["student"] for row in rows] == students
+    by_student = {row["student"]: row for row in rows}
+    assert by_student["perfect"]["auto_score"] == by_student["perfect"]["auto_max"]
+    assert by_student["perfect"]["diagnoses"] == ""
+    for example in examples_for(assignment):
+        for cell in example.loses:
+            assert by_student[example.student][cell] == "0"
+        if example.diagnosis:
+            assert example.diagnosis in by_student[example.student]["diagnoses"]
     table = format_table(report)
     assert all(student in table for student in students)
+
+
+def test_grading_refreshes_a_gradebook_whose_test_cells_are_stale(tmp_path):
+    assignment = ASSIGNMENTS[0]
+    course = make_course_dir(tmp_path / "course", [assignment])
+    generate_release(course, assignment)
+    assert _gradebook_matches_source(course, assignment)
+    source = next((course / "source" / assignment).glob("*.ipynb"))
+    notebook = nbformat.read(source, as_version=4)
+    test_cell = next(cell for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("points")
+                     and not cell.metadata["nbgrader"].get("solution"))
+    test_cell.source += "\n# edited after the release"
+    nbformat.write(notebook, source)
+    assert not _gradebook_matches_source(course, assignment)
 
 
 def test_a_malformed_submission_is_reported_and_the_rest_graded(tmp_path):
@@ -199,5 +218,6 @@ def test_a_malformed_submission_is_reported_and_the_rest_graded(tmp_path):
     assert [result.student for result in report.results] == ["unchanged"]
     assert "NotJSONError" in report.not_graded["broken"]
     assert "NOT GRADED" in format_table(report)
-    rows = (course / "reports" / f"{assignment}-cells.csv").read_text().splitlines()
-    assert any(row.startswith("broken,") and "NotJSONError" in row for row in rows)
+    with open(course / "reports" / f"{assignment}-cells.csv", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert "NotJSONError" in rows["broken"]["not_graded"]

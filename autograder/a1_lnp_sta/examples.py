@@ -27,8 +27,9 @@ def whitened(body: str) -> dict[str, str]:
 def nonlinearity(body: str) -> dict[str, str]:
     header = (
         "def estimate_nonlinearity(generator_signal, spike_counts, n_bins):\n"
-        "    generator_signal = np.asarray(generator_signal, dtype=float)\n"
+        "    generator_signal = as_flat_vector(generator_signal, 'generator_signal')\n"
         "    spike_counts = as_spike_counts(spike_counts, len(generator_signal))\n"
+        "    n_bins = as_positive_int(n_bins, 'n_bins')\n"
     )
     return {"estimate_nonlinearity": header + body}
 
