@@ -1,0 +1,1 @@
+"""Assignment 2: the Poisson negative log-likelihood, its gradient, and gradient descent."""
