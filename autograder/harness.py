@@ -207,6 +207,25 @@ def require_dependence_on_inputs(function: Callable, name: str, make_inputs: Cal
         )
 
 
+def require_own_arguments(function, name):
+    """Fail if ``function`` reads arrays from the notebook (e.g. ``natural_images``) instead of its arguments.
+
+    A function that mixes its arguments with notebook arrays usually fails on other
+    shapes with a bare ValueError; this names the cause instead.
+    """
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is not None:
+            names.update(code.co_names)
+            codes.extend(const for const in code.co_consts if hasattr(const, "co_names"))
+    namespace = getattr(function, "__globals__", {})
+    arrays = sorted(n for n in names if type(namespace.get(n)).__name__ in ("ndarray", "Tensor"))
+    if arrays:
+        raise CheckFailed(f"{name} reads the notebook variable(s) {', '.join(arrays)} instead of its arguments: "
+                          "does it use variables from the notebook? Use only the function's arguments.")
+
+
 def _copy(value: Any) -> Any:
     return value.copy() if hasattr(value, "copy") else value
 

@@ -7,7 +7,7 @@ import pytest
 
 from autograder.feedback import ShortenTestErrors
 from autograder.harness import (CheckFailed, Mistake, as_float, as_float_array, call_student, judge,
-                                require_dependence_on_inputs)
+                                require_dependence_on_inputs, require_own_arguments)
 from course.checks import names_replaced
 
 
@@ -120,3 +120,12 @@ def test_failure_messages_name_the_seed_that_reproduces_them(monkeypatch):
     assert np.array_equal(first, harness.fresh_rng().normal(size=3))
     with pytest.raises(CheckFailed, match=r"\[inputs: seed 1234\]"):
         judge(np.zeros(3), np.ones(3), name="f", inputs=())
+
+
+def test_functions_reading_notebook_arrays_are_named():
+    namespace = {"np": np, "natural_images": np.ones((3, 2)), "scale": 2.0}
+    exec("def f(x):\n    return x @ natural_images.T * scale\n"
+         "def g(x):\n    return [scale * v for v in x]\n", namespace)
+    with pytest.raises(CheckFailed, match="reads the notebook variable.s. natural_images"):
+        require_own_arguments(namespace["f"], "f")
+    require_own_arguments(namespace["g"], "g")  # a number from the notebook is not an array

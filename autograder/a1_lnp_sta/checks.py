@@ -9,7 +9,8 @@ from scipy import linalg
 
 from course.checks import names_replaced
 
-from ..harness import CheckFailed, Mistake, as_float_array, call_student, fresh_rng, judge, require_dependence_on_inputs
+from ..harness import (CheckFailed, Mistake, as_float_array, call_student, fresh_rng, judge,
+                       require_dependence_on_inputs, require_own_arguments)
 from . import reference as ref
 
 # (n_images, n_pixels): never equal, so a wrong axis shows in the shape.
@@ -63,6 +64,7 @@ def check_compute_STA(compute_STA):
     """Hidden check of ``compute_STA(images, spike_counts)``."""
     name = "compute_STA"
     rng = fresh_rng()
+    require_own_arguments(compute_STA, name)
     require_dependence_on_inputs(compute_STA, name, lambda: _sta_inputs(rng))
     for n_images, n_pixels in SHAPES:
         images, spike_counts = random_experiment(rng, n_images, n_pixels)
@@ -140,6 +142,7 @@ def check_compute_whitened_STA(compute_whitened_STA):
     name = "compute_whitened_STA"
     rng = fresh_rng()
     cases = [(shape, 0.0) for shape in SHAPES] + [(SHAPES[1], 0.5)]
+    require_own_arguments(compute_whitened_STA, name)
     with names_replaced(compute_whitened_STA, compute_STA=ref.compute_STA):
         require_dependence_on_inputs(compute_whitened_STA, name, lambda: _sta_inputs(rng))
         _check_whitened_cases(compute_whitened_STA, name, rng, cases)
@@ -213,6 +216,7 @@ MEAN_ACCEPTED = (
 def check_estimate_nonlinearity(estimate_nonlinearity):
     """Hidden check of ``estimate_nonlinearity(generator_signal, spike_counts, n_bins)``."""
     name = "estimate_nonlinearity"
+    require_own_arguments(estimate_nonlinearity, name)
     rng = fresh_rng()
     cases = []
     for n_samples, n_bins in ((300, 5), (3000, 12)):

@@ -13,7 +13,7 @@ import numpy as np
 from course.checks import names_replaced
 
 from ..harness import (CheckFailed, Mistake, as_float, as_float_array, call_student, fresh_rng, judge,
-                       require_dependence_on_inputs)
+                       require_dependence_on_inputs, require_own_arguments)
 from . import reference as ref
 
 # (n_images, n_pixels): never equal, so a wrong axis shows in the shape.
@@ -37,25 +37,6 @@ def random_filters(rng, images, k, n=N_FILTERS):
         step = rng.normal(size=k.size)
         filters.append(k + step * 0.3 / np.std(images @ step))
     return filters
-
-
-def require_own_arguments(function, name):
-    """Fail if ``function`` reads arrays from the notebook (e.g. ``natural_images``) instead of its arguments.
-
-    A function that mixes its arguments with notebook arrays usually fails on other
-    shapes with a bare ValueError; this names the cause instead.
-    """
-    names, codes = set(), [getattr(function, "__code__", None)]
-    while codes:
-        code = codes.pop()
-        if code is not None:
-            names.update(code.co_names)
-            codes.extend(const for const in code.co_consts if hasattr(const, "co_names"))
-    namespace = getattr(function, "__globals__", {})
-    arrays = sorted(n for n in names if type(namespace.get(n)).__name__ in ("ndarray", "Tensor"))
-    if arrays:
-        raise CheckFailed(f"{name} reads the notebook variable(s) {', '.join(arrays)} instead of its arguments: "
-                          "does it use variables from the notebook? Use only k, x, y (or x, y, init_guess).")
 
 
 def _named(k, x, y):
