@@ -7,8 +7,10 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 - ``lnp``: the linear-nonlinear-Poisson neuron (filter, rates, spike simulation).
 - ``stimuli``: white noise, 1/f ("pink") noise, photo patches and MNIST digits.
 - ``plotting``: filters and example stimuli as images.
+- ``population``: orientation-tuned populations, Poisson and correlated Gaussian responses.
+- ``gratings``: differentiable noisy gratings and a small torch orientation network.
 - ``widgets``: slider explorers that draw once, statically, when run headless.
 - ``checks``: public checks students run on their answers (one module per assignment).
 """
 
-__all__ = ["checks", "lnp", "plotting", "stimuli", "validation", "widgets"]
+__all__ = ["checks", "gratings", "lnp", "plotting", "population", "stimuli", "validation", "widgets"]

@@ -1,0 +1,1 @@
+"""Assignment 3: Fisher information, analytic, estimated from data, and of a trained network."""
