@@ -137,3 +137,59 @@ def step_size_explorer(gradient_descent, x, y, critical_alpha, n_steps=200, alph
         alpha=widgets.FloatLogSlider(value=alpha, base=10, min=-7, max=-4, step=0.1, description="alpha",
                                      continuous_update=False),
     )
+
+
+TRIAL_COUNTS = (60, 100, 200, 500, 1_000, 2_000)
+
+
+def discrimination_explorer(optimal_linear_discriminant, percent_correct, mean, mean_derivative, covariance,
+                            information, seed=0):
+    """Sliders for the stimulus difference and the number of trials; held-out accuracy against theory.
+
+    Parameters
+    ----------
+    optimal_linear_discriminant : callable
+        The student's ``f(responses_a, responses_b) -> w``.
+    percent_correct : callable
+        The student's ``f(dprime) -> fraction correct``.
+    mean, mean_derivative : ndarray, shape (N,)
+        Mean counts at theta and their derivative (counts per radian).
+    covariance : ndarray, shape (N, N)
+        Noise covariance of the counts.
+    information : float
+        True linear Fisher information, rad^-2.
+    seed : int
+        Seed of the trials drawn for each setting.
+
+    Returns
+    -------
+    ipywidgets.interactive or None
+        The live control; None when run headless (the figure is drawn once).
+    """
+    from course.population import sample_stimulus_pair
+
+    def show(dtheta=0.1, n_trials=200):
+        rng = np.random.default_rng(seed)
+        train_a, train_b = sample_stimulus_pair(mean, mean_derivative, covariance, dtheta, n_trials, rng)
+        test_a, test_b = sample_stimulus_pair(mean, mean_derivative, covariance, dtheta, n_trials, rng)
+        w = optimal_linear_discriminant(train_a, train_b)
+        midpoint = (train_a.mean(axis=0) + train_b.mean(axis=0)) @ w / 2
+        held_out = (np.mean(test_a @ w < midpoint) + np.mean(test_b @ w > midpoint)) / 2
+        differences = np.linspace(0.0, 0.3, 61)
+        ideal = [percent_correct(np.sqrt(information) * difference) for difference in differences]
+        fig, ax = plt.subplots(figsize=(5.5, 3.5))
+        ax.plot(differences, ideal, label=r"ideal: $\Phi(\sqrt{I}\,d\theta/2)$")
+        ax.plot([dtheta], [held_out], "o", label=f"fitted on {n_trials} trials per stimulus, held out")
+        ax.set_xlabel(r"$d\theta$ (rad)")
+        ax.set_ylabel("fraction correct")
+        ax.set_ylim(0.45, 1.0)
+        ax.legend(loc="lower right", fontsize=8)
+        plt.show()
+
+    return explorer(
+        show,
+        dtheta=widgets.FloatSlider(value=0.1, min=0.02, max=0.3, step=0.02, description="dtheta (rad)",
+                                   continuous_update=False),
+        n_trials=widgets.SelectionSlider(options=TRIAL_COUNTS, value=200, description="trials",
+                                         continuous_update=False),
+    )

@@ -1,0 +1,1 @@
+"""Assignment 4: linear discrimination and decoder-based Fisher information."""
