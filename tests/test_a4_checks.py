@@ -75,3 +75,36 @@ def test_hard_coded_answers_fail():
         checks.check_dprime(lambda a, b: 1.3)
     with pytest.raises(CheckFailed, match="same answer for two different random inputs"):
         checks.check_optimal_linear_discriminant(lambda a, b: np.ones(a.shape[1]))
+
+
+def test_decoders_extract_less_than_the_truth_and_more_with_more_trials():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.linear_model import LogisticRegression
+
+    from course.population import (limited_range_covariance, preferred_orientations, sample_stimulus_pair,
+                                   von_mises_derivative, von_mises_tuning)
+
+    rng = np.random.default_rng(8)
+    preferred = preferred_orientations(50)
+    mean = 0.5 * von_mises_tuning(np.pi / 4, preferred)
+    derivative = 0.5 * von_mises_derivative(np.pi / 4, preferred)
+    covariance = limited_range_covariance(mean, preferred)
+    truth = derivative @ np.linalg.solve(covariance, derivative)
+
+    def out_of_sample_information(weights):
+        return (weights @ derivative) ** 2 / (weights @ covariance @ weights)
+
+    averages = []
+    for trials in (150, 500, 2000):
+        values = []
+        for _ in range(6):
+            a, b = sample_stimulus_pair(mean, derivative, covariance, 0.1, trials, rng)
+            half = trials // 2
+            x = np.vstack([a[:half], b[:half]])
+            y = np.repeat([0, 1], half)
+            for decoder in (LinearDiscriminantAnalysis(), LogisticRegression(C=np.inf, max_iter=10_000)):
+                values.append(out_of_sample_information(decoder.fit(x, y).coef_[0]))
+        averages.append(np.mean(values))
+        assert max(values) <= truth * (1 + 1e-9)  # Cauchy-Schwarz: never above the truth
+    assert averages[0] < averages[1] < averages[2] < truth
+    assert averages[0] < 0.8 * truth and averages[2] > 0.85 * truth
