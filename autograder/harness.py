@@ -181,7 +181,7 @@ def judge(
         raise CheckFailed(f"{name} returned NaN or infinite values where the answer is finite.")
     finite = ~np.isnan(expected)
     error = np.linalg.norm(got[finite] - expected[finite]) / max(np.linalg.norm(expected[finite]), 1e-300)
-    if error < 1e-2:
+    if error < 10 * rtol:  # just outside the tolerance: rounding, not a wrong formula
         raise CheckFailed(
             f"{name} is close to the answer but not close enough (relative error {error:.1g}, "
             f"tolerance {rtol:g}): is part of the computation rounded, or done in low precision? Use float64."

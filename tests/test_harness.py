@@ -109,6 +109,8 @@ def test_float32_answers_pass_and_near_misses_are_told_so():
     expected = rng.normal(size=200) * np.logspace(-6, 0, 200)  # entries of very different sizes
     judge(expected.astype(np.float32).astype(float), expected, name="f", inputs=())
     with pytest.raises(CheckFailed, match="close to the answer but not close enough"):
+        judge(expected * (1 + 3e-4), expected, name="f", inputs=())
+    with pytest.raises(CheckFailed, match="wrong values"):  # far off: not a rounding matter
         judge(np.round(expected, 2), expected, name="f", inputs=())
 
 

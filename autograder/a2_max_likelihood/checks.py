@@ -103,8 +103,8 @@ def check_compute_NLL(compute_NLL):
         values = [as_float(call_student(compute_NLL, name, _named(f, images, counts)), name) for f in filters]
         got = np.array(values[1:]) - values[0]
         judge(got, _differences(ref.compute_NLL)(filters, images, counts), name=name,
-              inputs=(filters, images, counts), mistakes=mistakes, rtol=1e-6,
-              atol=1e-9 * max(1.0, max(abs(v) for v in values)))
+              inputs=(filters, images, counts), mistakes=mistakes, rtol=1e-5,
+              atol=1e-6 * max(1.0, max(abs(v) for v in values)))  # float32 NLLs round at ~1e-7
     print(f"{name} is correct on {len(SHAPES)} fresh random data sets ({N_FILTERS} filters each).")
 
 
@@ -160,7 +160,7 @@ def check_compute_dNLL_dk(compute_dNLL_dk):
         at = random_filters(rng, images, k, 1)[0]
         got = as_float_array(call_student(compute_dNLL_dk, name, _named(at, images, counts)), name)
         judge(got, ref.compute_dNLL_dk(at, images, counts), name=name, inputs=(at, images, counts),
-              mistakes=GRADIENT_MISTAKES, rtol=1e-6,
+              mistakes=GRADIENT_MISTAKES, rtol=1e-5,
               shape_messages={
                   (n_images,): "It returned one value per image: multiply by X^T to sum over the images.",
                   (n_images, n_pixels): "It returned one row per image: sum them over the images (axis 0).",
@@ -226,7 +226,8 @@ def _run(gradient_descent, name, x, y, init_guess, **keywords):
 
 def _trace_shape_messages(n_steps):
     return {(n_steps + 1,): "It has n_steps + 1 values: NLL[i] is the NLL after step i, without the starting point.",
-            (500,): "It has 500 values whatever n_steps was: use the `n_steps` argument."}
+            (500,): "It has 500 values whatever n_steps was: it looks like you ignored the `n_steps` argument "
+                    "(the number of steps)."}
 
 
 def check_gradient_descent(gradient_descent):
@@ -248,13 +249,14 @@ def check_gradient_descent(gradient_descent):
             k, trace = _run(gradient_descent, name, x, y, start, n_steps=n_steps, alpha=alpha)
             inputs = (x, y, start, n_steps, alpha)
             expected_k, expected_trace = ref.gradient_descent(*inputs)
-            judge(k, expected_k, name=f"{name} (k)", inputs=inputs, rtol=1e-6,
-                  mistakes=tuple(Mistake(m.description, _part(m.compute, 0)) for m in GD_MISTAKES))
-            if trace.shape != (n_steps,):
+            if trace.shape != (n_steps,):  # first: a loop off by one also gives a slightly different k
                 raise CheckFailed(f"{name} returned an NLL trace of shape {trace.shape}; expected ({n_steps},). "
                                   + _trace_shape_messages(n_steps).get(trace.shape, ""))
+            judge(k, expected_k, name=f"{name} (k)", inputs=inputs, rtol=1e-5,
+                  mistakes=tuple(Mistake(m.description, _part(m.compute, 0)) for m in GD_MISTAKES))
+            # atol: an NLL trace stored in float32 is rounded to ~1e-7 of its size.
             judge(trace - trace[0], expected_trace - expected_trace[0], name=f"{name} (NLL)", inputs=inputs,
-                  rtol=1e-6, atol=1e-9 * np.abs(expected_trace).max(),
+                  rtol=1e-5, atol=1e-6 * np.abs(expected_trace).max(),
                   mistakes=tuple(Mistake(m.description, _part(m.compute, 1, relative=True)) for m in GD_MISTAKES))
         # Converges to the maximum-likelihood filter, with the NLL falling at every step.
         x, y, best, curvature = well_conditioned_problem(rng)

@@ -45,9 +45,20 @@ def check_linear_fisher_info(linear_fisher_info):
     print("linear_fisher_info passes the public checks.")
 
 
+def require_neuron_by_neuron(dmu, cov):
+    """A covariance of the wrong shape usually means np.cov took each trial as a variable."""
+    dmu, cov = np.asarray(dmu, dtype=float).reshape(-1), np.asarray(cov, dtype=float)
+    assert cov.shape == (dmu.size, dmu.size), (
+        f"linear_fisher_info was given a covariance of shape {cov.shape} for {dmu.size} neurons: one row per "
+        "neuron is needed. np.cov treats each row as a variable unless you pass rowvar=False."
+    )
+    return dmu, cov
+
+
 def _diagonal_information(dmu, cov):
     """sum_i dmu_i^2 / cov_ii: the linear information when the covariance is diagonal, as in the example below."""
-    return float(np.sum(np.asarray(dmu, dtype=float) ** 2 / np.diag(np.atleast_2d(cov))))
+    dmu, cov = require_neuron_by_neuron(dmu, cov)
+    return float(np.sum(dmu**2 / np.diag(cov)))
 
 
 def check_estimate_linear_fisher(estimate_linear_fisher):
