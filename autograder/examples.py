@@ -1,9 +1,10 @@
 """Example submissions: the model answers, a blank notebook, and one per common mistake.
 
 Each assignment lists its examples in ``autograder/<assignment>/examples.py`` as
-:class:`Example` objects: which answer cells differ from the model answers, and
-which test cells must then score 0. They are built from the *release* notebook,
-as a student's would be, so they stay in step with the notebooks.
+:class:`Example` objects: the code a student wrote in place of the solution in
+some answer cells, and which test cells must then score 0. They are built from the
+*release* notebook, as a student's would be, keeping each stub's own signature,
+docstring and given lines, so they stay in step with the notebooks.
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class Example:
     student : str
         nbgrader student id (letters, digits, ``-`` and ``_``).
     answers : dict
-        Answer cell ``grade_id`` -> source that replaces the model answer there.
+        Answer cell ``grade_id`` -> the code the student wrote where the solution
+        region is (the whole cell for a written answer without one).
     loses : frozenset of str
         Test cells (``grade_id``) that must score 0; every other test cell full marks.
     diagnosis : str
@@ -59,6 +61,21 @@ def model_answers(source_notebook: nbformat.NotebookNode) -> dict[str, str]:
     return answers
 
 
+def solution_for(grade_id: str):
+    """``answers`` entry builder: ``solution_for("f")(code) == {"f": code}``."""
+    return lambda code: {grade_id: code}
+
+
+def replace_solution_region(source: str, code: str) -> str:
+    """``source`` with the lines from ``### BEGIN SOLUTION`` to ``### END SOLUTION`` replaced by ``code``."""
+    lines = source.splitlines()
+    markers = [index for index, line in enumerate(lines) if line.strip() in SOLUTION_MARKERS]
+    if len(markers) != 2:
+        return code  # no region: the answer is the whole cell
+    begin, end = markers
+    return "\n".join(lines[:begin] + code.rstrip("\n").splitlines() + lines[end + 1:])
+
+
 def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNode, example: Example):
     """The release notebook with ``example``'s answers filled in."""
     submission = nbformat.from_dict(release)
@@ -66,13 +83,14 @@ def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNo
         return submission
     models = model_answers(source)
     unknown = set(example.answers) - set(models)
-    answers = models | example.answers
     if unknown:
         raise ValueError(f"example {example.student!r} answers unknown cells: {sorted(unknown)}")
+    sources = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source for cell in source.cells}
     for cell in submission.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers[grade_id]
+            written = example.answers.get(grade_id)
+            cell.source = models[grade_id] if written is None else replace_solution_region(sources[grade_id], written)
     return submission
 
 

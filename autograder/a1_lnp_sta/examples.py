@@ -3,35 +3,16 @@
 Correct answers written another way must get full marks; each common mistake
 must lose exactly the test cells listed and be named in the feedback.
 """
-from ..examples import Example
+from ..examples import Example, solution_for
 
 STA_PUBLIC, STA_HIDDEN = "test_compute_STA_public", "test_compute_STA_hidden"
 WHITENED_PUBLIC, WHITENED_HIDDEN = "test_compute_whitened_STA_public", "test_compute_whitened_STA_hidden"
 NONLINEARITY_PUBLIC, NONLINEARITY_HIDDEN = "test_estimate_nonlinearity_public", "test_estimate_nonlinearity_hidden"
 
-CHECK_INPUTS = """\
-    images = as_images(images)
-    spike_counts = as_spike_counts(spike_counts, len(images))
-    require_spikes(spike_counts)
-"""
 
-
-def sta(body: str) -> dict[str, str]:
-    return {"compute_STA": "def compute_STA(images, spike_counts):\n" + CHECK_INPUTS + body}
-
-
-def whitened(body: str) -> dict[str, str]:
-    return {"compute_whitened_STA": "def compute_whitened_STA(images, spike_counts, ridge=0.0):\n" + CHECK_INPUTS + body}
-
-
-def nonlinearity(body: str) -> dict[str, str]:
-    header = (
-        "def estimate_nonlinearity(generator_signal, spike_counts, n_bins):\n"
-        "    generator_signal = as_flat_vector(generator_signal, 'generator_signal')\n"
-        "    spike_counts = as_spike_counts(spike_counts, len(generator_signal))\n"
-        "    n_bins = as_positive_int(n_bins, 'n_bins')\n"
-    )
-    return {"estimate_nonlinearity": header + body}
+sta = solution_for("compute_STA")
+whitened = solution_for("compute_whitened_STA")
+nonlinearity = solution_for("estimate_nonlinearity")
 
 
 EXAMPLES = (

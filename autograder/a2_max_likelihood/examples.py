@@ -5,7 +5,7 @@ must lose exactly the test cells listed and be named in the feedback. Each
 exercise is graded on its own (gradient_descent is checked with reference NLL
 and gradient functions), so a mistake in one function costs only its own cells.
 """
-from ..examples import Example
+from ..examples import Example, solution_for
 
 NLL_PUBLIC, NLL_HIDDEN = "test_compute_NLL_public", "test_compute_NLL_hidden"
 GRADIENT_PUBLIC, GRADIENT_HIDDEN = "test_compute_dNLL_dk_public", "test_compute_dNLL_dk_hidden"
@@ -13,16 +13,9 @@ GD_PUBLIC, GD_HIDDEN = "test_gradient_descent_public", "test_gradient_descent_hi
 ALL_TESTS = frozenset({NLL_PUBLIC, NLL_HIDDEN, GRADIENT_PUBLIC, GRADIENT_HIDDEN, GD_PUBLIC, GD_HIDDEN})
 
 
-def nll(body: str) -> dict[str, str]:
-    return {"compute_NLL": "def compute_NLL(k, x, y):\n" + body}
-
-
-def gradient(body: str) -> dict[str, str]:
-    return {"compute_dNLL_dk": "def compute_dNLL_dk(k, x, y):\n" + body}
-
-
-def descent(body: str) -> dict[str, str]:
-    return {"gradient_descent": "def gradient_descent(x, y, init_guess, n_steps=500, alpha=1e-6):\n" + body}
+nll = solution_for("compute_NLL")
+gradient = solution_for("compute_dNLL_dk")
+descent = solution_for("gradient_descent")
 
 
 EXAMPLES = (

@@ -3,33 +3,16 @@
 Correct answers written another way must get full marks; each common mistake
 must lose exactly the test cells listed and be named in the feedback.
 """
-from ..examples import Example
+from ..examples import Example, solution_for
 
 POISSON_PUBLIC, POISSON_HIDDEN = "test_fisher_info_poisson_public", "test_fisher_info_poisson_hidden"
 LINEAR_PUBLIC, LINEAR_HIDDEN = "test_linear_fisher_info_public", "test_linear_fisher_info_hidden"
 ESTIMATE_PUBLIC, ESTIMATE_HIDDEN = "test_estimate_linear_fisher_public", "test_estimate_linear_fisher_hidden"
 
 
-def poisson(body: str) -> dict[str, str]:
-    return {"fisher_info_poisson": (
-        "def fisher_info_poisson(rates, rate_derivatives, window):\n"
-        "    rates = np.asarray(rates, dtype=float)\n"
-        "    rate_derivatives = np.asarray(rate_derivatives, dtype=float)\n" + body)}
-
-
-def linear(body: str) -> dict[str, str]:
-    return {"linear_fisher_info": (
-        "def linear_fisher_info(dmu, cov):\n"
-        "    dmu = np.asarray(dmu, dtype=float)\n"
-        "    cov = np.asarray(cov, dtype=float)\n" + body)}
-
-
-def estimate(body: str) -> dict[str, str]:
-    return {"estimate_linear_fisher": (
-        "def estimate_linear_fisher(responses_a, responses_b, dtheta, bias_correct=True):\n"
-        "    responses_a = np.asarray(responses_a, dtype=float)\n"
-        "    responses_b = np.asarray(responses_b, dtype=float)\n"
-        "    n_trials, n_neurons = responses_a.shape\n" + body)}
+poisson = solution_for("fisher_info_poisson")
+linear = solution_for("linear_fisher_info")
+estimate = solution_for("estimate_linear_fisher")
 
 
 def corrected_estimate(covariance: str, factor: str = "(2 * n_trials - n_neurons - 3) / (2 * n_trials - 2)",

@@ -1,27 +1,14 @@
 """Example submissions for assignment 4, with the grades they must get."""
-from ..examples import Example
+from ..examples import Example, solution_for
 
 W_PUBLIC, W_HIDDEN = "test_optimal_linear_discriminant_public", "test_optimal_linear_discriminant_hidden"
 D_PUBLIC, D_HIDDEN = "test_dprime_public", "test_dprime_hidden"
 P_PUBLIC, P_HIDDEN = "test_percent_correct_public", "test_percent_correct_hidden"
 
 
-def discriminant(body: str) -> dict[str, str]:
-    return {"optimal_linear_discriminant": (
-        "def optimal_linear_discriminant(responses_a, responses_b):\n"
-        "    responses_a = np.asarray(responses_a, dtype=float)\n"
-        "    responses_b = np.asarray(responses_b, dtype=float)\n" + body)}
-
-
-def dprime_answer(body: str) -> dict[str, str]:
-    return {"dprime": (
-        "def dprime(projections_a, projections_b):\n"
-        "    projections_a = np.asarray(projections_a, dtype=float)\n"
-        "    projections_b = np.asarray(projections_b, dtype=float)\n" + body)}
-
-
-def percent_answer(body: str) -> dict[str, str]:
-    return {"percent_correct": "def percent_correct(dprime):\n" + body}
+discriminant = solution_for("optimal_linear_discriminant")
+dprime_answer = solution_for("dprime")
+percent_answer = solution_for("percent_correct")
 
 
 EXAMPLES = (
