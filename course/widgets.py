@@ -18,6 +18,7 @@ from course.plotting import plot_filters
 from course.stimuli import drive_match, power_law_noise
 
 IMAGE_COUNTS = (300, 1_000, 3_000, 10_000, 30_000)
+LABELS = {"description_width": "initial"}  # show slider labels in full
 
 
 def sta_explorer(compute_STA, compute_whitened_STA, k, seed=0, ridge=1e-2):
@@ -58,7 +59,7 @@ def sta_explorer(compute_STA, compute_whitened_STA, k, seed=0, ridge=1e-2):
         n_images=widgets.SelectionSlider(options=IMAGE_COUNTS, value=10_000, description="images",
                                          continuous_update=False),
         exponent=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25, description="1/f exponent",
-                                     continuous_update=False),
+                                     continuous_update=False, style=LABELS),
     )
 
 
@@ -135,7 +136,7 @@ def step_size_explorer(gradient_descent, x, y, critical_alpha, n_steps=200, alph
     return explorer(
         show,
         alpha=widgets.FloatLogSlider(value=alpha, base=10, min=-7, max=-4, step=0.1, description="alpha",
-                                     continuous_update=False),
+                                     readout_format=".1e", continuous_update=False),
     )
 
 
@@ -189,7 +190,7 @@ def discrimination_explorer(optimal_linear_discriminant, percent_correct, mean, 
     return explorer(
         show,
         dtheta=widgets.FloatSlider(value=0.1, min=0.02, max=0.3, step=0.02, description="dtheta (rad)",
-                                   continuous_update=False),
+                                   continuous_update=False, style=LABELS),
         n_trials=widgets.SelectionSlider(options=TRIAL_COUNTS, value=200, description="trials",
                                          continuous_update=False),
     )
