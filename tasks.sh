@@ -37,6 +37,10 @@ ensure_environment() {
         rm -f "$VENV"/.installed-*
         touch "$stamp"
     fi
+    # The course works offline: JupyterLab neither offers to fetch news nor checks for updates.
+    mkdir -p "$VENV/share/jupyter/lab/settings"
+    echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
+        > "$VENV/share/jupyter/lab/settings/overrides.json"
     # nbgrader runs tools such as alembic by name: the environment's come first.
     export PATH="$VENV/bin:$PATH"
     # Jupyter, IPython and matplotlib keep their config and caches in the environment.
