@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,6 +41,28 @@ def make_course_dir(root: Path, assignments=ASSIGNMENTS) -> Path:
         f"c.CourseDirectory.root = {str(root)!r}\n"
     )
     return root
+
+
+@pytest.fixture(scope="session")
+def white():
+    """10,000 white-noise images and the course neuron's spike counts (shared by the science tests)."""
+    from course.lnp import gaussian_filter, simulate_lnp
+    from course.stimuli import white_noise
+
+    rng = np.random.default_rng(11)
+    images = white_noise(10_000, rng)
+    return images, simulate_lnp(images, gaussian_filter(), rng)
+
+
+@pytest.fixture(scope="session")
+def pink():
+    """10,000 drive-matched 1/f images (32 x 32 generator grid) and the neuron's spike counts."""
+    from course.lnp import gaussian_filter, simulate_lnp
+    from course.stimuli import natural_stimuli
+
+    rng = np.random.default_rng(12)
+    images = natural_stimuli(10_000, gaussian_filter(), rng)
+    return images, simulate_lnp(images, gaussian_filter(), rng)
 
 
 @pytest.fixture

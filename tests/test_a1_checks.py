@@ -8,23 +8,9 @@ from scipy import linalg
 from autograder.a1_lnp_sta import checks, reference as ref
 from autograder.harness import CheckFailed
 from course.lnp import correlation, gaussian_filter, simulate_lnp
-from course.stimuli import natural_stimuli, sample_covariance, white_noise
+from course.stimuli import natural_stimuli, sample_covariance
 
 K = gaussian_filter()
-
-
-@pytest.fixture(scope="module")
-def white():
-    rng = np.random.default_rng(11)
-    images = white_noise(10_000, rng)
-    return images, simulate_lnp(images, K, rng)
-
-
-@pytest.fixture(scope="module")
-def pink():
-    rng = np.random.default_rng(12)
-    images = natural_stimuli(10_000, K, rng)
-    return images, simulate_lnp(images, K, rng)
 
 
 # --- the reference against theory (shared/science.md sections 1 and 6) ---

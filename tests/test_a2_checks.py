@@ -10,25 +10,10 @@ from scipy import stats
 from autograder.a2_max_likelihood import checks, reference as ref
 from autograder.harness import CheckFailed
 from course.checks import max_likelihood as public
-from course.lnp import correlation, gaussian_filter, simulate_lnp
-from course.stimuli import natural_stimuli, white_noise
+from course.lnp import correlation, gaussian_filter
 from conftest import REPO
 
 K = gaussian_filter()
-
-
-@pytest.fixture(scope="module")
-def white():
-    rng = np.random.default_rng(21)
-    images = white_noise(10_000, rng)
-    return images, simulate_lnp(images, K, rng)
-
-
-@pytest.fixture(scope="module")
-def pink():
-    rng = np.random.default_rng(22)
-    images = natural_stimuli(10_000, K, rng)  # 32 x 32 generator grid, drive-matched
-    return images, simulate_lnp(images, K, rng)
 
 
 def diverges(x, y, alpha, n_steps=300):
