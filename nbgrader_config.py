@@ -25,6 +25,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # One cell may take this long; the notebooks run in well under 30 s in total.
 c.Execute.timeout = 120
 
+# A test cell a student deleted is added back from the gradebook and graded as usual.
+c.OverwriteCells.add_missing_cells = True
+
 # Feedback shows each failed check's message, never hidden-test code: hidden
 # regions are removed and test-cell tracebacks shortened to their final line
 # (a full traceback would quote the checking code).

@@ -15,9 +15,11 @@ def assignments(course_root: Path) -> list[str]:
 
 
 def command_grade(arguments) -> int:
-    report = grade(arguments.course_dir, arguments.assignment)
+    report = grade(arguments.course_dir, arguments.assignment, workers=arguments.workers,
+                   scheduler=arguments.scheduler, force=arguments.force, progress=True)
     print(format_table(report))
     print(f"\nper-cell scores: {arguments.course_dir / 'reports' / (arguments.assignment + '-cells.csv')}")
+    print(f"score figure:    {arguments.course_dir / 'reports' / (arguments.assignment + '-scores.png')}")
     print(f"feedback:        {arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
     return 1 if report.not_graded else 0
 
@@ -29,7 +31,7 @@ def command_demo(arguments) -> int:
         generate_release(arguments.course_dir, assignment)
         students = write_examples(arguments.course_dir, assignment)
         print(f"\n{assignment}: release built, {len(students)} example submissions written; grading ...")
-        report = grade(arguments.course_dir, assignment)
+        report = grade(arguments.course_dir, assignment, force=True, progress=True)
         print(format_table(report))
         failed |= bool(report.not_graded)
     print(f"\nper-cell CSVs in {arguments.course_dir / 'reports'}, feedback in {arguments.course_dir / 'feedback'}")
@@ -42,6 +44,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     grade_parser = commands.add_parser("grade", help="autograde submitted/<student>/ASSIGNMENT, feedback, CSV")
     grade_parser.add_argument("assignment")
+    grade_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    grade_parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler to use instead")
+    grade_parser.add_argument("--force", action="store_true", help="grade again even unchanged submissions")
     grade_parser.set_defaults(run=command_grade)
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")

@@ -1,9 +1,10 @@
-"""The instructor's grading command: autograde, feedback, per-cell CSV, summary table.
+"""The instructor's grading command: batch grading, feedback, per-cell CSV, figure, summary table.
 
 nbgrader's own export only has totals per assignment; instructors need to see
-which cells each student lost and why. This module runs nbgrader's CLI on a
-course directory, then reads the gradebook for per-cell scores and the autograded
-notebooks for the message of each failed check.
+which cells each student lost and why. This module grades with ``batch`` (in
+parallel, sandboxed, resumable), runs nbgrader's feedback, then reads the
+gradebook for per-cell scores and the autograded notebooks for the message of
+each failed check.
 """
 from __future__ import annotations
 
@@ -75,8 +76,9 @@ def generate_release(course_root: Path, assignment: str) -> None:
         raise GradingError(f"nbgrader generate_assignment {assignment} failed:\n{process.stdout}{process.stderr}")
 
 
-def grade(course_root: Path, assignment: str, reports: Path | None = None) -> GradeReport:
-    """Autograde every submission of ``assignment``, write feedback and the per-cell CSV.
+def grade(course_root: Path, assignment: str, reports: Path | None = None, *, workers: int | None = None,
+          scheduler: str | None = None, force: bool = False, progress: bool = False) -> GradeReport:
+    """Grade every new or changed submission of ``assignment``, write feedback, the CSV and the figure.
 
     Parameters
     ----------
@@ -85,20 +87,31 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None) -> Gr
     assignment : str
         Assignment id, e.g. ``"a1_lnp_sta"``.
     reports : Path, optional
-        Where to write ``<assignment>-cells.csv`` (default ``<course_root>/reports``).
+        Where to write ``<assignment>-cells.csv`` and ``<assignment>-scores.png``
+        (default ``<course_root>/reports``).
+    workers, scheduler, force, progress
+        As in :func:`autograder.batch.grade_batch`.
     """
+    from .batch import grade_batch
+    from .report import write_score_figure
+
     course_root = Path(course_root)
     if not _gradebook_matches_source(course_root, assignment):
         # nbgrader restores test cells from the gradebook: it must hold the current ones.
         generate_release(course_root, assignment)
-    autograde = run_nbgrader(course_root, "autograde", assignment, "--create", "--force")
-    feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
+    batch = grade_batch(course_root, assignment, workers=workers, scheduler=scheduler, force=force,
+                        progress=progress)
+    if batch.graded:
+        feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
+        if feedback.returncode != 0:
+            raise GradingError(f"nbgrader generate_feedback failed:\n{feedback.stdout}{feedback.stderr}")
     report = read_report(course_root, assignment)
-    log = autograde.stdout + autograde.stderr + feedback.stdout + feedback.stderr
-    for student in _submitted_students(course_root, assignment):
-        if student not in {result.student for result in report.results}:
-            report.not_graded[student] = _reason_from_log(log, student)
-    write_cell_csv(report, (reports or course_root / "reports") / f"{assignment}-cells.csv")
+    report.not_graded.update(batch.not_graded)
+    for result in report.results:
+        result.notes += [f"grader: {problem}" for problem in batch.problems.get(result.student, [])]
+    folder = reports or course_root / "reports"
+    write_cell_csv(report, folder / f"{assignment}-cells.csv")
+    write_score_figure(report, folder / f"{assignment}-scores.png")
     return report
 
 
@@ -222,27 +235,6 @@ def _main_diagnosis(result: StudentResult, max_scores: dict[str, float]) -> str:
     if not by_cell:
         return "-"
     return by_cell[max(by_cell, key=lambda cell: max_scores.get(cell, 0))]
-
-
-def _submitted_students(course_root: Path, assignment: str) -> list[str]:
-    submitted = course_root / "submitted"
-    return sorted(path.parent.name for path in submitted.glob(f"*/{assignment}") if path.is_dir())
-
-
-def _reason_from_log(log: str, student: str) -> str:
-    """The exception nbgrader logged for this student's submission (its traceback's last line)."""
-    lines = log.splitlines()
-    for index, line in enumerate(lines):
-        if "error processing assignment" in line and f"{os.sep}{student}{os.sep}" in line + os.sep:
-            traceback = []
-            for following in lines[index + 1:]:
-                if following.startswith("[") and traceback:
-                    break
-                if following.strip() and not following.startswith("["):
-                    traceback.append(following.strip())
-            if traceback:
-                return traceback[-1]
-    return "nbgrader did not grade it (see its log)"
 
 
 def _clip(text: str, width: int) -> str:

@@ -1,0 +1,422 @@
+"""Grade a whole class: parallel, isolated, resumable, with nbgrader as the record of grades.
+
+For each submission the main process (the only one that writes to the gradebook)
+checks the files, lets nbgrader's own preprocessors sanitize the notebook
+(outputs cleared, test cells restored from the gradebook, deleted ones added
+back), and hands the notebook to a worker. Workers run on Dask: a local cluster
+with one worker per core by default, or an existing scheduler. A worker runs
+the notebook in its sandbox (``isolation``) and returns the outputs. The main
+process then runs nbgrader's own ``autograde`` on the submission with the
+execution step replaced by those outputs, so nbgrader scores and stores the
+cells exactly as it always does.
+
+A ledger (``.grader/<assignment>.jsonl``) records each submission's fingerprint
+(its files, the source's test cells, this grader's version) once nbgrader has
+stored its grades. A rerun grades only what is new or changed; a batch killed
+midway resumes where it stopped, and no submission is graded twice.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+GRADER_VERSION = "1"
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+MAX_SUBMISSION_BYTES = 50 * 2**20
+WORK = ".grader"  # in the course folder: staging copies and ledgers (never committed)
+
+
+@dataclass
+class Submission:
+    student: str
+    folder: Path
+    fingerprint: str = ""
+
+
+@dataclass
+class BatchResult:
+    """What one run did: students graded now, skipped as unchanged, and not graded (with reasons)."""
+
+    graded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    not_graded: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)  # student -> what went wrong while running
+    seconds: float = 0.0
+
+
+class Rejected(Exception):
+    """A submission that cannot be graded; the message says why, for the report."""
+
+
+# --------------------------------------------------------------------------- finding submissions
+def find_submissions(course_root: Path, assignment: str) -> tuple[list[Submission], dict[str, str]]:
+    """Submissions of ``assignment`` under ``submitted/``, and the folders refused (with a reason)."""
+    submitted = course_root / "submitted"
+    found, refused = [], {}
+    if not submitted.is_dir():
+        return found, refused
+    for student_folder in sorted(submitted.iterdir()):
+        folder = student_folder / assignment
+        if not folder.is_dir():
+            continue
+        name = student_folder.name
+        if not SAFE_ID.fullmatch(name) or student_folder.is_symlink() or folder.is_symlink():
+            refused[name] = "unsafe student id or folder (only letters, digits and _.@+- are accepted; no links)"
+            continue
+        found.append(Submission(name, folder))
+    return found, refused
+
+
+def submission_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a submission, by relative path; links and oversized submissions are refused."""
+    files, total = {}, 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            raise Rejected(f"{relative} is a symbolic link; submissions may hold only plain files")
+        if path.is_file():
+            total += path.stat().st_size
+            if total > MAX_SUBMISSION_BYTES:
+                raise Rejected(f"the submission is larger than {MAX_SUBMISSION_BYTES >> 20} MB")
+            files[relative] = path.read_bytes()
+    return files
+
+
+def fingerprint(files: dict[str, bytes], source_state: str) -> str:
+    digest = hashlib.sha256(f"{GRADER_VERSION}\n{source_state}\n".encode())
+    for name, data in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def source_state(course_root: Path, assignment: str) -> str:
+    """A digest of what grading depends on in the source notebooks (cells, metadata, points)."""
+    digest = hashlib.sha256()
+    for path in sorted((course_root / "source" / assignment).iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- the ledger
+class Ledger:
+    """Append-only record of graded submissions: one JSON line each, flushed to disk at once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict[str, dict] = {}
+        if path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a kill: ignored, that submission is graded again
+                self.entries[entry["student"]] = entry
+
+    def done(self, submission: Submission) -> bool:
+        entry = self.entries.get(submission.student)
+        return bool(entry) and entry["fingerprint"] == submission.fingerprint
+
+    def record(self, submission: Submission, status: str, reason: str = "") -> None:
+        entry = {"student": submission.student, "fingerprint": submission.fingerprint, "status": status,
+                 "reason": reason, "time": time.time()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.entries[submission.student] = entry
+
+
+# --------------------------------------------------------------------------- reading and sanitizing
+def read_notebook(name: str, data: bytes) -> nbformat.NotebookNode:
+    """A submitted notebook, or Rejected with the reason it cannot be read."""
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Rejected(f"{name} is not text (UTF-8)") from None
+    except json.JSONDecodeError as error:
+        raise Rejected(f"{name} is malformed JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
+        raise Rejected(f"{name} is not a Jupyter notebook (no nbformat version)")
+    if raw["nbformat"] != 4:
+        raise Rejected(f"{name} has nbformat {raw['nbformat']}; notebooks must be nbformat 4 (save it in JupyterLab)")
+    try:
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat's validation errors come in several types
+        raise Rejected(f"{name} is not a valid notebook: {str(error).splitlines()[0][:200]}") from None
+    return notebook
+
+
+def without_duplicate_grade_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copies of a graded cell lose their grading metadata; the first one is graded.
+
+    nbgrader's ``DeduplicateIds`` means to do this, but leaves an empty ``nbgrader``
+    dict that its ``OverwriteCells`` then trips over when adding missing cells back.
+    """
+    seen = set()
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+        elif grade_id:
+            seen.add(grade_id)
+    return notebook
+
+
+def sanitize(config, notebook: nbformat.NotebookNode, student: str, assignment: str, name: str):
+    """nbgrader's own sanitizing steps, as ``autograde`` runs them (the gradebook is only read)."""
+    from nbgrader.converters.autograde import Autograde
+
+    resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name,
+                              "db_url": _db_url(config)}, "unique_key": name}
+    notebook = copy.deepcopy(notebook)
+    steps = config.Autograde.get("sanitize_preprocessors", Autograde.sanitize_preprocessors.default())
+    for preprocessor_class in steps:
+        notebook, resources = preprocessor_class(config=config).preprocess(notebook, resources)
+    return notebook
+
+
+def _db_url(config) -> str:
+    course_root = Path(config.CourseDirectory.root)
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
+
+
+# --------------------------------------------------------------------------- the batch
+def grade_batch(course_root: Path, assignment: str, *, workers: int | None = None, scheduler: str | None = None,
+                force: bool = False, limits=None, isolate: bool = True, progress: bool = True) -> BatchResult:
+    """Grade every new or changed submission of ``assignment``; see the module docstring.
+
+    Parameters
+    ----------
+    course_root : Path
+        The nbgrader course folder.
+    assignment : str
+        Assignment id (a folder of ``source/``).
+    workers : int, optional
+        Worker processes on this machine (default: one per core). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); its workers need this course's
+        ``autograder`` and ``course`` packages and the same Python environment.
+    force : bool
+        Grade every submission again, changed or not.
+    limits : isolation.Limits, optional
+        Time, memory, process and output limits of each submission.
+    isolate : bool
+        Run student code in bubblewrap when the machine allows (always, unless testing).
+    progress : bool
+        Show a progress bar with an estimated time left.
+    """
+    from .isolation import Limits, isolation_mechanisms, limits_to_dict
+
+    started = time.monotonic()
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # nbgrader's harmless SQLAlchemy notice
+    course_root = Path(course_root).resolve()
+    config = grading_config(course_root)
+    limits = limits or Limits(cell_timeout=float(config.Execute.get("timeout", Limits.cell_timeout)))
+    state = source_state(course_root, assignment)
+    ledger = Ledger(course_root / WORK / f"{assignment}.jsonl")
+    result = BatchResult()
+    submissions, refused = find_submissions(course_root, assignment)
+    result.not_graded.update(refused)
+    notebook_names = _notebook_names(config, assignment)
+
+    jobs = {}
+    for submission in submissions:
+        try:
+            files = submission_files(submission.folder)
+        except Rejected as reason:
+            result.not_graded[submission.student] = str(reason)
+            continue
+        submission.fingerprint = fingerprint(files, state)
+        if ledger.done(submission) and not force:
+            entry = ledger.entries[submission.student]
+            if entry["status"] == "graded":
+                result.unchanged.append(submission.student)
+            else:
+                result.not_graded[submission.student] = entry["reason"]
+            continue
+        try:
+            jobs[submission.student] = (submission, _prepare(config, course_root, assignment, submission, files,
+                                                             notebook_names))
+        except Rejected as reason:
+            result.not_graded[submission.student] = str(reason)
+            ledger.record(submission, "not graded", str(reason))
+
+    if jobs:
+        mechanisms = isolation_mechanisms()
+        missing = {name: state for name, state in mechanisms.items() if not state.startswith("active")}
+        if isolate and missing:
+            print("WARNING: weaker isolation on this machine:\n" +
+                  "\n".join(f"  {name}: {state}" for name, state in missing.items()), file=sys.stderr)
+        settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate}
+        for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress):
+            submission = jobs[student][0]
+            if isinstance(outcome, str):  # the grader failed, not the submission: retried next run
+                result.not_graded[student] = outcome
+                continue
+            executed, problems = outcome
+            try:
+                _record_with_nbgrader(config, assignment, student, executed)
+            except Rejected as reason:
+                result.not_graded[student] = str(reason)
+                ledger.record(submission, "not graded", str(reason))
+                continue
+            if problems:
+                result.problems[student] = problems
+            result.graded.append(student)
+            ledger.record(submission, "graded", "; ".join(problems))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def grading_config(course_root: Path):
+    """The course's nbgrader configuration, with the execution step replaced by recorded outputs."""
+    from nbgrader.converters.autograde import Autograde
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config.CourseDirectory.root = str(course_root)
+    config.CourseDirectory.submitted_directory = f"{WORK}/staging"
+    steps = [ReplayExecute if step.__name__ == "Execute" else step
+             for step in config.Autograde.get("autograde_preprocessors", Autograde.autograde_preprocessors.default())]
+    config.Autograde.autograde_preprocessors = steps
+    return config
+
+
+def _notebook_names(config, assignment: str) -> list[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db_url(config)) as gradebook:
+        return [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+
+
+def _prepare(config, course_root, assignment, submission, files, notebook_names) -> dict:
+    """Stage the submission for nbgrader and build the job a worker runs."""
+    staged = course_root / WORK / "staging" / submission.student / assignment
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    for name, data in files.items():
+        (staged / name).parent.mkdir(parents=True, exist_ok=True)
+        (staged / name).write_bytes(data)
+    notebooks = {}
+    for name in notebook_names:
+        data = files.get(f"{name}.ipynb")
+        if data is None:
+            continue  # nbgrader scores a missing notebook 0
+        notebook = without_duplicate_grade_ids(read_notebook(f"{name}.ipynb", data))
+        nbformat.write(notebook, staged / f"{name}.ipynb")  # what nbgrader will record
+        try:
+            notebook = sanitize(config, notebook, submission.student, assignment, name)
+        except Exception as error:  # nbgrader's own checks (e.g. cell metadata a student edited)
+            raise Rejected(f"nbgrader refused {name}.ipynb: {type(error).__name__}: {error}") from None
+        notebooks[name] = [dict(cell) for cell in notebook.cells]
+    if not notebooks:
+        raise Rejected(f"no notebook of the assignment was submitted (expected {', '.join(notebook_names)})")
+    # The working folder holds the student's files, overwritten by the source's own data files as nbgrader does.
+    source = course_root / "source" / assignment
+    workdir_files = {name: data for name, data in files.items() if not name.endswith(".ipynb")}
+    for path in source.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb":
+            workdir_files[path.relative_to(source).as_posix()] = path.read_bytes()
+    return {"student": submission.student, "notebooks": notebooks, "files": workdir_files}
+
+
+# --------------------------------------------------------------------------- running on workers
+def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | None, progress: bool):
+    """Yield (student, (executed cells per notebook, problems) or a reason string) as workers finish."""
+    from distributed import Client, LocalCluster, as_completed
+    from tqdm import tqdm
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None, silence_logs=40)
+    client = Client(scheduler or cluster)
+    try:
+        futures = {client.submit(execute_job, job, settings, pure=False, key=f"grade-{student}-{os.urandom(4).hex()}"):
+                   student for student, (_, job) in jobs.items()}
+        bar = tqdm(total=len(futures), unit="submission", disable=not progress, file=sys.stderr)
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # a worker crashed or was lost
+                outcome = f"the grading worker failed: {type(error).__name__}: {error}"
+            bar.update()
+            yield student, outcome
+        bar.close()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_SANDBOXES: dict = {}
+
+
+def execute_job(job: dict, settings: dict):
+    """On a worker: run each notebook of one submission in this worker's sandbox."""
+    from .isolation import Sandbox, limits_from_dict
+
+    key = json.dumps(settings, sort_keys=True)
+    sandbox = _SANDBOXES.get(key)
+    if sandbox is None:
+        sandbox = _SANDBOXES[key] = Sandbox(Path(settings["course_root"]), limits_from_dict(settings["limits"]),
+                                            isolate=settings["isolate"])
+    executed, problems = {}, []
+    for name, cells in job["notebooks"].items():
+        executed[name], notebook_problems = sandbox.execute(cells, job["files"])
+        problems += notebook_problems
+    return executed, problems
+
+
+# --------------------------------------------------------------------------- recording with nbgrader
+_EXECUTED: dict[tuple[str, str], list] = {}
+
+
+class ReplayExecute(NbGraderPreprocessor):
+    """nbgrader's execution step, replaced by the outputs the sandbox produced for this notebook."""
+
+    def preprocess(self, nb, resources):
+        executed = _EXECUTED.pop((resources["nbgrader"]["student"], resources["nbgrader"]["notebook"]))
+        if len(executed) != len(nb.cells):
+            raise RuntimeError("the notebook changed between execution and grading")
+        for cell, result in zip(nb.cells, executed):
+            if cell.cell_type == "code":
+                cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
+                cell.execution_count = result["execution_count"]
+        return nb, resources
+
+
+def _record_with_nbgrader(config, assignment: str, student: str, executed: dict) -> None:
+    from nbgrader.apps import NbGraderAPI
+
+    for notebook, cells in executed.items():
+        _EXECUTED[(student, notebook)] = cells
+    try:
+        outcome = NbGraderAPI(config=config).autograde(assignment, student, force=True, create=True)
+    finally:
+        for notebook in executed:
+            _EXECUTED.pop((student, notebook), None)
+    if not outcome["success"]:
+        raise Rejected("nbgrader could not record the grades: " + _last_line(outcome.get("error") or outcome.get("log")))
+
+
+def _last_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no reason given"
+

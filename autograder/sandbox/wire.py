@@ -1,0 +1,127 @@
+"""The only language spoken between a student's sandbox and the trusted checker.
+
+Messages are JSON documents, length-prefixed on a Unix socket. Values are plain
+data only: numbers, strings, None, lists, tuples and dicts of them, numeric numpy
+arrays and torch tensors (sent as dtype, shape and raw bytes). Nothing is ever
+pickled, so nothing a student builds can run code on the checker's side: an
+object the wire cannot express travels as an opaque handle, and the checker can
+only ask the sandbox to call it.
+
+This module is read by both sides and imports nothing but the standard library
+and numpy (torch only when a tensor is on the wire).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import struct
+
+import numpy as np
+
+MAX_MESSAGE_BYTES = 256 * 2**20
+NUMERIC_KINDS = "biufc"
+_HEADER = struct.Struct(">Q")
+
+
+class WireError(RuntimeError):
+    """The other side broke the protocol, died, or sent too much."""
+
+
+class Unencodable(TypeError):
+    """A value that is not plain data (the sender turns it into a handle)."""
+
+
+def send(sock: socket.socket, message: dict) -> None:
+    payload = json.dumps(message, allow_nan=True).encode()
+    if len(payload) > MAX_MESSAGE_BYTES:
+        raise WireError(f"message of {len(payload) / 2**20:.0f} MB is over the {MAX_MESSAGE_BYTES >> 20} MB limit")
+    sock.sendall(_HEADER.pack(len(payload)) + payload)
+
+
+def receive(sock: socket.socket) -> dict:
+    (size,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size))
+    if size > MAX_MESSAGE_BYTES:
+        raise WireError(f"incoming message of {size / 2**20:.0f} MB is over the limit")
+    return json.loads(_read_exactly(sock, size))
+
+
+def _read_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = sock.recv(min(remaining, 1 << 20))
+        if not chunk:
+            raise WireError("the other side closed the connection")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def encode(value, handle=None, depth: int = 0):
+    """``value`` as JSON-ready plain data; ``handle(value)`` for anything else (or Unencodable)."""
+    if depth > 20:
+        raise Unencodable("nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and type(value) in (int, float, bool):
+        return value
+    if isinstance(value, np.generic) and value.dtype.kind in NUMERIC_KINDS:
+        return _encode_array(np.asarray(value), "__scalar__")
+    if isinstance(value, complex) and type(value) is complex:
+        return {"__complex__": [value.real, value.imag]}
+    if isinstance(value, np.ndarray) and value.dtype.kind in NUMERIC_KINDS:
+        return _encode_array(np.asarray(value), "__array__")
+    if type(value).__module__ == "torch" and type(value).__name__ in ("Tensor", "Parameter"):
+        array = value.detach().cpu().numpy()
+        if array.dtype.kind in NUMERIC_KINDS:
+            return _encode_array(array, "__tensor__")
+    if type(value) in (list, tuple):
+        items = [encode(item, handle, depth + 1) for item in value]
+        return items if type(value) is list else {"__tuple__": items}
+    if type(value) is dict and all(type(key) is str for key in value):
+        return {"__dict__": {key: encode(item, handle, depth + 1) for key, item in value.items()}}
+    if handle is None:
+        raise Unencodable(f"a {type(value).__name__} is not plain data")
+    return handle(value)
+
+
+def decode(value, resolve=None):
+    """Inverse of :func:`encode`; ``resolve(tag, payload)`` turns handles back into objects."""
+    if isinstance(value, list):
+        return [decode(item, resolve) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "__tuple__" in value:
+        return tuple(decode(item, resolve) for item in value["__tuple__"])
+    if "__dict__" in value:
+        return {key: decode(item, resolve) for key, item in value["__dict__"].items()}
+    if "__complex__" in value:
+        return complex(*value["__complex__"])
+    for tag in ("__array__", "__scalar__", "__tensor__"):
+        if tag in value:
+            return _decode_array(value[tag], tag)
+    if resolve is None:
+        raise WireError(f"unexpected handle {sorted(value)}")
+    (tag, payload), = value.items()
+    return resolve(tag, payload)
+
+
+def _encode_array(array: np.ndarray, tag: str) -> dict:
+    array = np.ascontiguousarray(array)
+    return {tag: {"dtype": array.dtype.str, "shape": list(array.shape),
+                  "data": base64.b64encode(array.tobytes()).decode("ascii")}}
+
+
+def _decode_array(spec: dict, tag: str):
+    dtype = np.dtype(spec["dtype"])
+    if dtype.kind not in NUMERIC_KINDS:
+        raise WireError(f"refused array of dtype {dtype}")
+    shape = tuple(int(n) for n in spec["shape"])
+    array = np.frombuffer(base64.b64decode(spec["data"]), dtype=dtype).reshape(shape).copy()
+    if tag == "__scalar__":
+        return array.reshape(())[()]
+    if tag == "__tensor__":
+        import torch
+
+        return torch.from_numpy(array)
+    return array
