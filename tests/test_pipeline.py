@@ -216,8 +216,8 @@ def test_a_malformed_submission_is_reported_and_the_rest_graded(tmp_path):
 
     report = grade(course, assignment)
     assert [result.student for result in report.results] == ["unchanged"]
-    assert "NotJSONError" in report.not_graded["broken"]
+    assert "malformed JSON" in report.not_graded["broken"]
     assert "NOT GRADED" in format_table(report)
     with open(course / "reports" / f"{assignment}-cells.csv", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
-    assert "NotJSONError" in rows["broken"]["not_graded"]
+    assert "malformed JSON" in rows["broken"]["not_graded"]
