@@ -10,7 +10,8 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 - ``population``: orientation-tuned populations, Poisson and correlated Gaussian responses.
 - ``gratings``: differentiable noisy gratings and a small torch orientation network.
 - ``widgets``: slider explorers that draw once, statically, when run headless.
+- ``progress``: progress bars for training loops, silent when run headless.
 - ``checks``: public checks students run on their answers (one module per assignment).
 """
 
-__all__ = ["checks", "gratings", "lnp", "plotting", "population", "stimuli", "validation", "widgets"]
+__all__ = ["checks", "gratings", "lnp", "plotting", "population", "progress", "stimuli", "validation", "widgets"]

@@ -1,0 +1,1 @@
+"""Assignment 5 (extension): decoding sound direction with a spiking network."""
