@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from scipy.special import i0e
 
-from course.gratings import NOISE_SD, SIZE, _check_generator, gratings, sample_nuisance
-from course.validation import as_flat_vector, as_positive_int
+from course.gratings import NOISE_SD, SIZE, gratings, make_network, sample_nuisance
+from course.validation import as_flat_vector, as_positive_int, require_torch_generator
 
 __all__ = [
     "ENCODINGS",
@@ -38,7 +38,6 @@ __all__ = [
     "concentration_explorer",
     "decode_outputs",
     "encode_orientations",
-    "make_network",
     "make_training_set",
     "mean_network_output",
     "network_fisher_information",
@@ -132,7 +131,7 @@ def sample_orientations(n_samples, kappa, generator, mean=PRIOR_MEAN):
         Radians in [0, pi).
     """
     n_samples = as_positive_int(n_samples, "n_samples")
-    _check_generator(generator)
+    require_torch_generator(generator)
     grid = np.linspace(0.0, np.pi, _CDF_GRID)
     density = von_mises_prior(grid, kappa, mean)
     cdf = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(grid))])
@@ -244,30 +243,9 @@ def power_loss(outputs, targets, power, smoothing=1e-3):
     return torch.mean(squared ** (power / 2))
 
 
-def make_network(generator, n_outputs, hidden=24, size=SIZE):
-    """A two-layer network ``size**2 -> hidden (tanh) -> n_outputs``, initialised from ``generator``.
-
-    Weights are normal with s.d. ``1/sqrt(fan-in)``, biases zero (as in :mod:`course.gratings`).
-
-    Returns
-    -------
-    torch.nn.Sequential
-        float32 parameters.
-    """
-    _check_generator(generator)
-    n_outputs, hidden = as_positive_int(n_outputs, "n_outputs"), as_positive_int(hidden, "hidden")
-    network = torch.nn.Sequential(torch.nn.Linear(size * size, hidden), torch.nn.Tanh(),
-                                  torch.nn.Linear(hidden, n_outputs))
-    with torch.no_grad():
-        for layer in (network[0], network[2]):
-            layer.weight.normal_(0.0, 1.0 / math.sqrt(layer.in_features), generator=generator)
-            layer.bias.zero_()
-    return network
-
-
 def train_network(thetas, images, encoding, power, generator, hidden=24, n_epochs=10, batch_size=128,
                   learning_rate=0.01):
-    """Train :func:`make_network` to report orientation (Adam on :func:`power_loss`, minibatches).
+    """Train :func:`course.gratings.make_network` to report orientation (Adam on :func:`power_loss`, minibatches).
 
     Parameters
     ----------
@@ -307,7 +285,7 @@ def train_network(thetas, images, encoding, power, generator, hidden=24, n_epoch
     n_epochs, batch_size = as_positive_int(n_epochs, "n_epochs"), as_positive_int(batch_size, "batch_size")
     learning_rate = _number(learning_rate, "learning_rate", minimum=0.0, strictly=True)
     power = _number(power, "power", minimum=0.0, strictly=True)
-    network = make_network(generator, targets.shape[1], hidden=hidden, size=size)
+    network = make_network(generator, hidden=hidden, size=size, n_outputs=targets.shape[1])
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     losses = np.empty(n_epochs)
     for epoch in range(n_epochs):

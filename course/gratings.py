@@ -23,6 +23,8 @@ import math
 import numpy as np
 import torch
 
+from course.validation import as_positive_int, require_torch_generator
+
 __all__ = [
     "SIZE",
     "decode_orientation",
@@ -37,14 +39,6 @@ __all__ = [
 SIZE = 12  # image side, pixels
 CYCLES = 2.0  # grating cycles per image
 NOISE_SD = 1.0  # pixel noise, in units of the grating's contrast
-
-
-def _check_generator(generator):
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            "generator must be a seeded torch.Generator, e.g. torch.Generator().manual_seed(0); "
-            f"got {type(generator).__name__}"
-        )
 
 
 def _as_angles(theta, dtype=torch.float64):
@@ -111,7 +105,7 @@ def sample_nuisance(n_samples, generator, size=SIZE, dtype=torch.float64):
     noise : torch.Tensor, shape (S, size**2)
         Standard normal (multiply by the noise s.d.).
     """
-    _check_generator(generator)
+    require_torch_generator(generator)
     if int(n_samples) < 1:
         raise ValueError(f"n_samples must be an integer >= 1; got {n_samples!r}")
     phases = 2 * math.pi * torch.rand(n_samples, generator=generator, dtype=dtype)
@@ -119,16 +113,20 @@ def sample_nuisance(n_samples, generator, size=SIZE, dtype=torch.float64):
     return phases, noise
 
 
-def make_network(generator, hidden=24, size=SIZE):
-    """A two-layer network ``size**2 -> hidden (tanh) -> 2``, initialised from ``generator``.
+def make_network(generator, hidden=24, size=SIZE, n_outputs=2):
+    """A two-layer network ``size**2 -> hidden (tanh) -> n_outputs``, initialised from ``generator``.
+
+    Weights are normal with s.d. ``1/sqrt(fan-in)``, biases zero.
 
     Returns
     -------
     torch.nn.Sequential
         float32 parameters.
     """
-    _check_generator(generator)
-    network = torch.nn.Sequential(torch.nn.Linear(size * size, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 2))
+    require_torch_generator(generator)
+    hidden, n_outputs = as_positive_int(hidden, "hidden"), as_positive_int(n_outputs, "n_outputs")
+    network = torch.nn.Sequential(torch.nn.Linear(size * size, hidden), torch.nn.Tanh(),
+                                  torch.nn.Linear(hidden, n_outputs))
     with torch.no_grad():
         for layer in (network[0], network[2]):
             layer.weight.normal_(0.0, 1.0 / math.sqrt(layer.in_features), generator=generator)
@@ -168,7 +166,7 @@ def train_orientation_network(generator, n_steps=400, batch_size=256, learning_r
     losses : ndarray, shape (n_steps,)
         Mean squared error of each batch.
     """
-    _check_generator(generator)
+    require_torch_generator(generator)
     network = make_network(generator, hidden=hidden, size=size)
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     losses = np.empty(n_steps)

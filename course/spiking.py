@@ -39,9 +39,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from course.gratings import _check_generator
 from course.progress import progress
-from course.validation import as_positive_int, require_generator
+from course.validation import as_positive_int, require_generator, require_torch_generator
 
 __all__ = [
     "DT",
@@ -362,7 +361,7 @@ def init_network(n_inputs, n_hidden, n_classes, generator, spike_function, lif_s
     SpikingNetwork
         Weights in float32 with ``requires_grad``.
     """
-    _check_generator(generator)
+    require_torch_generator(generator)
     n_inputs = as_positive_int(n_inputs, "n_inputs")
     n_hidden = as_positive_int(n_hidden, "n_hidden")
     n_classes = as_positive_int(n_classes, "n_classes", minimum=2)
@@ -425,7 +424,7 @@ def train_network(spikes, labels, spike_function, lif_step, generator, tau=0.005
     losses : ndarray, shape (n_epochs * n_batches,)
         Loss of each batch.
     """
-    _check_generator(generator)
+    require_torch_generator(generator)
     inputs = _as_spike_tensor(spikes)
     labels = np.asarray(labels)
     if labels.shape != (inputs.shape[0],) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:

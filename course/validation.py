@@ -20,6 +20,7 @@ __all__ = [
     "as_positive_int",
     "as_spike_counts",
     "require_generator",
+    "require_torch_generator",
     "require_spikes",
 ]
 
@@ -275,4 +276,26 @@ def require_generator(rng):
         raise TypeError(
             "rng must be a numpy random Generator, e.g. "
             f"rng = np.random.default_rng(0); got {type(rng).__name__}"
+        )
+
+
+def require_torch_generator(generator):
+    """Check that ``generator`` is a seeded ``torch.Generator``.
+
+    Parameters
+    ----------
+    generator : torch.Generator
+        For example ``torch.Generator().manual_seed(0)``.
+
+    Raises
+    ------
+    TypeError
+        If ``generator`` is anything else (a seed, ``None``, a numpy generator ...).
+    """
+    import torch  # here, not at the top: importing course.validation stays light
+
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            "generator must be a seeded torch.Generator, e.g. torch.Generator().manual_seed(0); "
+            f"got {type(generator).__name__}"
         )

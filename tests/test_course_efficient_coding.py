@@ -162,7 +162,7 @@ def test_bad_training_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="power must be > 0"):
         ec.train_network(thetas, images, "circular", -2.0, generator())
     with pytest.raises(TypeError, match="torch.Generator"):
-        ec.make_network(None, 2)
+        ec.train_network(thetas, images, "circular", 2.0, None)
 
 
 def test_orientation_errors_are_wrapped():

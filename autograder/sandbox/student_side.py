@@ -325,11 +325,10 @@ def preload() -> None:
     matplotlib.use("module://matplotlib_inline.backend_inline")
     for name in PRELOAD:
         importlib.import_module(name)
-    import course  # noqa: F401 -- the package students use
+    import course  # the package students use
 
-    for module in ("validation", "lnp", "stimuli", "plotting", "population", "gratings", "widgets", "progress"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(f"course.{module}")
+    for module in course.__all__:
+        importlib.import_module(f"course.{module}")
 
 
 def _limit_memory(extra_bytes: int) -> None:

@@ -40,9 +40,16 @@ def call_unchanged(function, *inputs):
 
 
 def as_vector(result, length, name):
+    """``result`` as a float vector of ``length`` entries, or an assertion that says what is wrong."""
     assert result is not None, f"{name} returned None: is the `return` statement missing?"
     vector = np.asarray(result, dtype=float)
     assert vector.shape == (length,), f"{name} should return shape ({length},); got shape {vector.shape}."
     return vector
 
 
+def as_number(result, name):
+    """``result`` as one float (a 0-d or one-element array is fine), or an assertion that says what is wrong."""
+    assert result is not None, f"{name} returned None: is the `return` statement missing?"
+    value = np.asarray(result, dtype=float)
+    assert value.size == 1, f"{name} should return a single number; got an array of shape {value.shape}."
+    return float(value.reshape(()))

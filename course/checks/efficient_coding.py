@@ -8,14 +8,7 @@ import warnings
 
 import numpy as np
 
-from course.checks import as_vector, call_unchanged
-
-
-def _as_number(result, name):
-    assert result is not None, f"{name} returned None: is the `return` statement missing?"
-    value = np.asarray(result, dtype=float)
-    assert value.size == 1, f"{name} should return a single number; got an array of shape {value.shape}."
-    return float(value.reshape(()))
+from course.checks import as_number, as_vector, call_unchanged
 
 
 def check_normalized_sqrt_fisher(normalized_sqrt_fisher):
@@ -42,12 +35,12 @@ def check_fit_power_law(fit_power_law):
     """An exact power law, three noisy points, and points without a logarithm."""
     name = "fit_power_law"
     prior = np.array([0.5, 1.0, 2.0, 4.0])
-    exact = _as_number(call_unchanged(fit_power_law, prior, 3.0 * prior**2), name)
+    exact = as_number(call_unchanged(fit_power_law, prior, 3.0 * prior**2), name)
     assert np.isclose(exact, 2.0), (
         f"{name} gave {exact:.4g} for FI = 3 prior^2; the slope of log FI on log prior is 2."
     )
     # log prior = [0, 1, 2] and log FI = [0, 3, 1]: centred, x = [-1, 0, 1] and y = [-4/3, 5/3, -1/3]
-    noisy = _as_number(call_unchanged(fit_power_law, np.exp([0.0, 1.0, 2.0]), np.exp([0.0, 3.0, 1.0])), name)
+    noisy = as_number(call_unchanged(fit_power_law, np.exp([0.0, 1.0, 2.0]), np.exp([0.0, 3.0, 1.0])), name)
     assert np.isclose(noisy, 0.5), (
         f"{name} gave {noisy:.4g} for the points (log prior, log FI) = (0, 0), (1, 3), (2, 1); by hand the "
         "least-squares slope of log FI on log prior is sum(x y) / sum(x^2) over the centred values "
@@ -60,7 +53,7 @@ def check_fit_power_law(fit_power_law):
     with warnings.catch_warnings(), np.errstate(all="ignore"):  # log(0) warns: the message below explains it
         warnings.simplefilter("ignore")
         try:
-            kept = _as_number(call_unchanged(fit_power_law, prior, fisher), name)
+            kept = as_number(call_unchanged(fit_power_law, prior, fisher), name)
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as error:
             raise AssertionError(f"{name} raised {type(error).__name__} ({error}) for prior = {prior.tolist()} and "
                                  f"FI = {fisher.tolist()}; {advice}") from None

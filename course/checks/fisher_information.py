@@ -6,20 +6,13 @@ not full marks: the grader also runs hidden tests on other data.
 """
 import numpy as np
 
-from course.checks import call_unchanged, names_replaced
-
-
-def _as_number(result, name):
-    assert result is not None, f"{name} returned None: is the `return` statement missing?"
-    value = np.asarray(result, dtype=float)
-    assert value.size == 1, f"{name} should return a single number; got an array of shape {value.shape}."
-    return float(value.reshape(()))
+from course.checks import as_number, call_unchanged, names_replaced
 
 
 def check_fisher_info_poisson(fisher_info_poisson):
     """Two neurons at 10 and 40 Hz with slopes 10 and -20 Hz/rad, counted for half a second."""
     rates, slopes = np.array([10.0, 40.0]), np.array([10.0, -20.0])
-    info = _as_number(call_unchanged(fisher_info_poisson, rates, slopes, 0.5), "fisher_info_poisson")
+    info = as_number(call_unchanged(fisher_info_poisson, rates, slopes, 0.5), "fisher_info_poisson")
     assert np.isclose(info, 10.0), (
         f"fisher_info_poisson gave {info:.4g}; by hand f'^2/f is 10^2/10 = 10 and (-20)^2/40 = 10 per second, "
         "so I = 0.5 s * (10 + 10) = 10 rad^-2."
@@ -29,13 +22,13 @@ def check_fisher_info_poisson(fisher_info_poisson):
 
 def check_linear_fisher_info(linear_fisher_info):
     """Two independent neurons, then two correlated ones."""
-    independent = _as_number(call_unchanged(linear_fisher_info, np.array([1.0, 2.0]), np.diag([1.0, 4.0])),
+    independent = as_number(call_unchanged(linear_fisher_info, np.array([1.0, 2.0]), np.diag([1.0, 4.0])),
                              "linear_fisher_info")
     assert np.isclose(independent, 2.0), (
         f"linear_fisher_info gave {independent:.4g} for dmu = [1, 2], Sigma = diag(1, 4); by hand "
         "1^2/1 + 2^2/4 = 2."
     )
-    correlated = _as_number(call_unchanged(linear_fisher_info, np.array([1.0, 1.0]), np.array([[2.0, 1.0], [1.0, 2.0]])),
+    correlated = as_number(call_unchanged(linear_fisher_info, np.array([1.0, 1.0]), np.array([[2.0, 1.0], [1.0, 2.0]])),
                             "linear_fisher_info")
     assert np.isclose(correlated, 2 / 3), (
         f"linear_fisher_info gave {correlated:.4g} for dmu = [1, 1], Sigma = [[2, 1], [1, 2]]; by hand "
@@ -70,9 +63,9 @@ def check_estimate_linear_fisher(estimate_linear_fisher):
     # If it calls linear_fisher_info, give it one that is right for this example's diagonal covariance,
     # so that a mistake there is counted once, in linear_fisher_info's own checks.
     with names_replaced(estimate_linear_fisher, linear_fisher_info=_diagonal_information):
-        corrected = _as_number(call_unchanged(estimate_linear_fisher, responses_a, responses_b, 1.0),
+        corrected = as_number(call_unchanged(estimate_linear_fisher, responses_a, responses_b, 1.0),
                                "estimate_linear_fisher")
-        naive = _as_number(estimate_linear_fisher(responses_a, responses_b, 1.0, bias_correct=False),
+        naive = as_number(estimate_linear_fisher(responses_a, responses_b, 1.0, bias_correct=False),
                            "estimate_linear_fisher(..., bias_correct=False)")
     assert np.isclose(naive, 7.0), (
         f"with bias_correct=False estimate_linear_fisher gave {naive:.4g}; by hand f' = [2, 3] / 1, the unbiased "

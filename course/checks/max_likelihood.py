@@ -6,7 +6,7 @@ not full marks: the grader also runs hidden tests on other data.
 """
 import numpy as np
 
-from course.checks import as_vector, call_unchanged
+from course.checks import as_number, as_vector, call_unchanged
 
 # Three 2-pixel images and their spike counts, shared by the first two checks.
 IMAGES = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
@@ -14,17 +14,10 @@ COUNTS = np.array([1, 1, 3])
 FILTER = np.array([np.log(2.0), 0.0])  # rates exp(k . x_i) = [1, 2, 1]
 
 
-def _as_number(result, name):
-    assert result is not None, f"{name} returned None: is the `return` statement missing?"
-    value = np.asarray(result, dtype=float)
-    assert value.size == 1, f"{name} should return a single number; got an array of shape {value.shape}."
-    return float(value.reshape(()))
-
-
 def check_compute_NLL(compute_NLL):
     """The NLL at k = [log 2, 0] and at k = 0: their difference, so any constant in k is fine."""
-    at_filter = _as_number(call_unchanged(compute_NLL, FILTER, IMAGES, COUNTS), "compute_NLL")
-    at_zero = _as_number(call_unchanged(compute_NLL, np.zeros(2), IMAGES, COUNTS), "compute_NLL")
+    at_filter = as_number(call_unchanged(compute_NLL, FILTER, IMAGES, COUNTS), "compute_NLL")
+    at_zero = as_number(call_unchanged(compute_NLL, np.zeros(2), IMAGES, COUNTS), "compute_NLL")
     # By hand: k.x_i = [0, log 2, 0], rates [1, 2, 1] then [1, 1, 1]: NLL 4 - log 2 and 3, plus any constant.
     assert np.isclose(at_filter - at_zero, 1 - np.log(2)), (
         f"compute_NLL gave {at_filter:.4f} at k = [log 2, 0] and {at_zero:.4f} at k = 0, a difference of "
