@@ -11,12 +11,13 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 - ``gratings``: differentiable noisy gratings and a small torch orientation network.
 - ``spiking``: auditory-nerve spikes for sound localization and a small spiking network (assignment 5).
 - ``efficient_coding``: gratings under a non-uniform prior, trained networks and their Fisher information (assignment 6).
+- ``mei``: natural patches, simulated V1 neurons, a small CNN encoding model and its most exciting inputs (assignment 7).
 - ``widgets``: slider explorers that draw once, statically, when run headless.
 - ``progress``: progress bars for training loops, silent when run headless.
 - ``checks``: public checks students run on their answers (one module per assignment).
 """
 
 __all__ = [
-    "checks", "efficient_coding", "gratings", "lnp", "plotting", "population", "progress", "spiking", "stimuli",
-    "validation", "widgets",
+    "checks", "efficient_coding", "gratings", "lnp", "mei", "plotting", "population", "progress", "spiking",
+    "stimuli", "validation", "widgets",
 ]

@@ -30,7 +30,7 @@ import torch
 from scipy.special import i0e
 
 from course.gratings import NOISE_SD, SIZE, gratings, make_network, sample_nuisance
-from course.validation import as_flat_vector, as_positive_int, require_torch_generator
+from course.validation import as_flat_vector, as_number, as_positive_int, require_torch_generator
 
 __all__ = [
     "ENCODINGS",
@@ -53,19 +53,6 @@ __all__ = [
 PRIOR_MEAN = math.pi / 2  # the concentrated prior peaks at 90 degrees
 ENCODINGS = ("circular", "linear")
 _CDF_GRID = 4097  # points of the grid on which orientations are sampled by inverting the prior's CDF
-
-
-def _number(value, name, minimum=None, strictly=False):
-    """A finite float (optionally >= or > minimum), or a ValueError naming the argument."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    if minimum is not None and (number <= minimum if strictly else number < minimum):
-        raise ValueError(f"{name} must be {'>' if strictly else '>='} {minimum:g}; got {value!r}")
-    return number
 
 
 def _require_encoding(encoding):
@@ -102,8 +89,8 @@ def von_mises_prior(theta, kappa, mean=PRIOR_MEAN):
     theta = np.asarray(theta, dtype=float)
     if not np.all(np.isfinite(theta)):
         raise ValueError("theta must contain only finite angles (radians)")
-    kappa = _number(kappa, "kappa", minimum=0.0)
-    mean = _number(mean, "mean")
+    kappa = as_number(kappa, "kappa", minimum=0.0)
+    mean = as_number(mean, "mean")
     # exp(kappa (cos - 1)) / i0e(kappa) = exp(kappa cos) / I0(kappa), without overflow for large kappa
     return np.exp(kappa * (np.cos(2.0 * (theta - mean)) - 1.0)) / (np.pi * i0e(kappa))
 
@@ -164,7 +151,7 @@ def make_training_set(n_samples, kappa, generator, noise_sd=NOISE_SD, size=SIZE,
     images : torch.Tensor, shape (n_samples, size**2), float32
         Vectorised noisy gratings.
     """
-    noise_sd = _number(noise_sd, "noise_sd", minimum=0.0)
+    noise_sd = as_number(noise_sd, "noise_sd", minimum=0.0)
     thetas = sample_orientations(n_samples, kappa, generator, mean)
     phases, noise = sample_nuisance(len(thetas), generator, size=size)
     images = gratings(thetas, phases, size=size) + noise_sd * noise
@@ -236,7 +223,7 @@ def power_loss(outputs, targets, power, smoothing=1e-3):
     -------
     torch.Tensor, scalar
     """
-    power = _number(power, "power", minimum=0.0, strictly=True)
+    power = as_number(power, "power", minimum=0.0, strictly=True)
     if outputs.shape != targets.shape:
         raise ValueError(f"outputs and targets differ in shape: {tuple(outputs.shape)} and {tuple(targets.shape)}")
     squared = torch.sum((outputs - targets) ** 2, dim=1) + smoothing**2
@@ -283,8 +270,8 @@ def train_network(thetas, images, encoding, power, generator, hidden=24, n_epoch
     if size * size != images.shape[1]:
         raise ValueError(f"images must be square images vectorised row-major; got {images.shape[1]} pixels")
     n_epochs, batch_size = as_positive_int(n_epochs, "n_epochs"), as_positive_int(batch_size, "batch_size")
-    learning_rate = _number(learning_rate, "learning_rate", minimum=0.0, strictly=True)
-    power = _number(power, "power", minimum=0.0, strictly=True)
+    learning_rate = as_number(learning_rate, "learning_rate", minimum=0.0, strictly=True)
+    power = as_number(power, "power", minimum=0.0, strictly=True)
     network = make_network(generator, hidden=hidden, size=size, n_outputs=targets.shape[1])
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     losses = np.empty(n_epochs)
@@ -329,7 +316,7 @@ def network_fisher_information(network, angles, phases, noise, noise_sd=NOISE_SD
         ``mu'^T Sigma^-1 mu'`` in rad^-2.
     """
     angles = as_flat_vector(angles, "angles")
-    noise_sd = _number(noise_sd, "noise_sd", minimum=0.0)
+    noise_sd = as_number(noise_sd, "noise_sd", minimum=0.0)
     chunk = as_positive_int(chunk, "chunk")
     phases, noise = torch.as_tensor(phases).double().reshape(-1), torch.as_tensor(noise).double()
     if noise.ndim != 2 or len(noise) != len(phases):
@@ -373,7 +360,7 @@ def mean_network_output(network, angles, phases, noise, noise_sd=NOISE_SD):
     ndarray, shape (A, K)
     """
     angles = as_flat_vector(angles, "angles")
-    noise_sd = _number(noise_sd, "noise_sd", minimum=0.0)
+    noise_sd = as_number(noise_sd, "noise_sd", minimum=0.0)
     phases, noise = torch.as_tensor(phases).double().reshape(-1), torch.as_tensor(noise).double()
     if noise.ndim != 2 or len(noise) != len(phases):
         raise ValueError(f"noise must have one row per phase, shape ({len(phases)}, n_pixels); "

@@ -17,6 +17,7 @@ __all__ = [
     "as_filter",
     "as_flat_vector",
     "as_images",
+    "as_number",
     "as_positive_int",
     "as_spike_counts",
     "require_generator",
@@ -225,6 +226,40 @@ def as_flat_vector(values, name):
         raise ValueError(f"{name} must contain at least one number; got an empty array")
     _require_finite(vector, name)
     return vector
+
+
+def as_number(value, name, minimum=None, strictly=False):
+    """Check a real-valued argument (a rate, a step size, a concentration ...).
+
+    Parameters
+    ----------
+    value : float
+        The value to check (anything ``float()`` accepts, e.g. a numpy scalar).
+    name : str
+        Name used in error messages.
+    minimum : float, optional
+        Smallest allowed value.
+    strictly : bool
+        If True, ``value`` must be greater than ``minimum``, not equal to it.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a finite number, or is below (or, with ``strictly``, at) ``minimum``.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number; got {value!r}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    if minimum is not None and (number <= minimum if strictly else number < minimum):
+        raise ValueError(f"{name} must be {'>' if strictly else '>='} {minimum:g}; got {value!r}")
+    return number
 
 
 def as_positive_int(value, name, minimum=1):
