@@ -374,6 +374,9 @@ def execute_job(job: dict, settings: dict):
 
     key = json.dumps(settings, sort_keys=True)
     sandbox = _SANDBOXES.get(key)
+    if sandbox is not None and not sandbox.alive:  # never let one lost zygote fail every later job here
+        sandbox.close()
+        sandbox = None
     if sandbox is None:
         sandbox = _SANDBOXES[key] = Sandbox(Path(settings["course_root"]), limits_from_dict(settings["limits"]),
                                             isolate=settings["isolate"])

@@ -142,6 +142,10 @@ class Sandbox:
             self.close()
             raise RuntimeError(f"the sandbox did not start; its log:\n{log}")
 
+    @property
+    def alive(self) -> bool:
+        return self.zygote.poll() is None
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.control.close()
@@ -166,7 +170,7 @@ class Sandbox:
         self.control.settimeout(60)
         data = self.control.recv(1 << 16)
         if not data:
-            raise SandboxDied("the sandbox's zygote stopped")
+            raise SandboxDied("the sandbox's zygote stopped: " + (self._log_tail().strip().splitlines() or ["?"])[-1])
         return json.loads(data)
 
     # -- commands
@@ -233,8 +237,12 @@ class Sandbox:
         workdir = "/home/student/job" if self.isolated else str(job)
         order = {"op": "fork", "workdir": workdir, "memory_bytes": self.limits.memory_bytes,
                  "max_file_bytes": self.limits.max_file_bytes, "max_output_chars": self.limits.max_output_chars}
-        pid = self._order(order, [theirs.fileno()])["pid"]
+        started = self._order(order, [theirs.fileno()])
         theirs.close()
+        if "pid" not in started:  # the grader's trouble, not the student's: the notebook is retried later
+            ours.close()
+            raise RuntimeError(f"the sandbox {started.get('error', 'did not start the notebook')}")
+        pid = started["pid"]
         process = SubmissionProcess(ours, self, pid)
         try:
             return process.run_cells(cells)

@@ -209,3 +209,20 @@ def _cmdline(pid):
         return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def test_the_next_notebook_runs_in_a_sandbox_a_fork_bomb_filled():
+    """Killed processes fill the process limit until they are reaped: the next fork must wait, not fail."""
+    from autograder.isolation import Sandbox
+
+    bomb = ("import os, time\nfor _ in range(300):\n    if os.fork() == 0:\n"
+            "        time.sleep(123.456)\n        os._exit(0)\n")
+    sandbox = Sandbox(REPO, LIMITS)
+    try:
+        for _ in range(3):
+            sandbox.execute([nbformat.v4.new_code_cell(bomb)], {})
+            outputs, problems = sandbox.execute([nbformat.v4.new_code_cell("print(6 * 7)")], {})
+            assert outputs[0]["outputs"][0]["text"] == "42\n" and not problems
+        assert sandbox.alive
+    finally:
+        sandbox.close()

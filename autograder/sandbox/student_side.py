@@ -22,6 +22,7 @@ import resource
 import signal
 import socket
 import sys
+import time
 import types
 
 try:
@@ -359,16 +360,37 @@ def _reap() -> None:
             pass
 
 
-def _kill_everything_else() -> int:
-    """Kill every process of this sandbox except the zygote (and the sandbox's init)."""
-    killed = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) not in (1, os.getpid()):
+def _kill_everything_else(timeout: float = 10.0) -> int:
+    """Kill every process of this sandbox except the zygote (and the sandbox's init), and wait until they are gone.
+
+    Killed processes count against the process limit until they are reaped; the
+    next notebook must not start while a fork bomb's remains still fill it.
+    """
+    own, killed = os.getpid(), set()
+    deadline = time.monotonic() + timeout
+    while True:
+        others = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own)]
+        if not others or time.monotonic() > deadline:
+            return len(killed)
+        for pid in others:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry), signal.SIGKILL)
-                killed += 1
-    _reap()
-    return killed
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+        _reap()
+        time.sleep(0.02)
+
+
+def _fork(timeout: float = 10.0) -> int:
+    """``os.fork()``, retried while the process limit is still full of processes being reaped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise
+            _reap()
+            time.sleep(0.05)
 
 
 def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
@@ -383,7 +405,12 @@ def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
         _reap()
         reply = {}
         if order["op"] == "fork":
-            pid = os.fork()
+            try:
+                pid = _fork()
+            except OSError as error:  # the zygote lives on: the checker reports it and retries later
+                os.close(fds[0])
+                control.sendall(json.dumps({"error": f"could not start a process: {error}"}).encode())
+                continue
             if pid == 0:
                 control.close()
                 try:
