@@ -68,3 +68,14 @@ def pink():
 @pytest.fixture
 def course_dir(tmp_path):
     return make_course_dir(tmp_path / "course")
+
+
+@pytest.fixture(scope="module")
+def torch_on_one_thread():
+    """Small networks train fastest on one thread (two fight over a shared machine), as in the notebooks."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

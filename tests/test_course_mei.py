@@ -13,20 +13,11 @@ import course.mei as mei
 from autograder.a7_cnn_mei.reference import gabor_patch, mei_step, oracle_correlation
 from course.stimuli import photo_patches
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.filterwarnings("error"), pytest.mark.usefixtures("torch_on_one_thread")]
 
 
 def generator(seed=0):
     return torch.Generator().manual_seed(seed)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The CNN is small: one thread is much faster on a shared machine (as in the notebook)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from course.spiking import (DT, FIBRES_PER_EAR, N_CLASSES, N_STEPS, PEAK_RATE, S
                             phase_delays, plot_confusion_matrix, plot_raster, plot_tuning_curves,
                             spike_and_surrogate_gradient, train_network, tuning_curves)
 
-pytestmark = pytest.mark.filterwarnings("error")
+pytestmark = [pytest.mark.filterwarnings("error"), pytest.mark.usefixtures("torch_on_one_thread")]
 
 
 class Spike(torch.autograd.Function):
@@ -33,15 +33,6 @@ class Spike(torch.autograd.Function):
 
 def lif(v, input_current, spikes_prev, alpha):
     return (alpha * v + input_current) * (1 - spikes_prev)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """The network is tiny: one thread is fastest (two fight over a shared machine), as in the notebook."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture
