@@ -19,6 +19,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from .sandbox.student_side import notebook_arrays_read
+
 
 class CheckFailed(AssertionError):
     """A hidden check failed; the message is written for the student.
@@ -216,14 +218,7 @@ def require_own_arguments(function, name):
     if hasattr(function, "notebook_arrays_read"):  # a function in the isolated grader's sandbox
         arrays = function.notebook_arrays_read()
     else:
-        names, codes = set(), [getattr(function, "__code__", None)]
-        while codes:
-            code = codes.pop()
-            if code is not None:
-                names.update(code.co_names)
-                codes.extend(const for const in code.co_consts if hasattr(const, "co_names"))
-        namespace = getattr(function, "__globals__", {})
-        arrays = sorted(n for n in names if type(namespace.get(n)).__name__ in ("ndarray", "Tensor"))
+        arrays = notebook_arrays_read(function)
     if arrays:
         raise CheckFailed(f"{name} reads the notebook variable(s) {', '.join(arrays)} instead of its arguments: "
                           "does it use variables from the notebook? Use only the function's arguments.")

@@ -286,16 +286,7 @@ class Server:
         return {"value": wire.encode(namespace[name], self.handle)}
 
     def op_arrays_read(self, request):
-        """Names of notebook arrays a function reads from its globals (instead of its arguments)."""
-        function = self.objects[request["target"]]
-        names, codes = set(), [getattr(function, "__code__", None)]
-        while codes:
-            code = codes.pop()
-            if code is not None:
-                names.update(code.co_names)
-                codes.extend(const for const in code.co_consts if hasattr(const, "co_names"))
-        namespace = getattr(function, "__globals__", {})
-        return {"value": sorted(n for n in names if type(namespace.get(n)).__name__ in ("ndarray", "Tensor"))}
+        return {"value": notebook_arrays_read(self.objects[request["target"]])}
 
     def op_course_helper(self, request):
         """Run a public helper from the ``course`` package on the student's objects."""
@@ -305,6 +296,18 @@ class Server:
         helper = getattr(importlib.import_module(module_name), name)
         result = helper(*wire.decode(request["args"], self.resolve))
         return {"value": wire.encode(result)}
+
+
+def notebook_arrays_read(function) -> list[str]:
+    """Names of notebook arrays (ndarray, Tensor) that ``function`` reads from its globals instead of its arguments."""
+    names, codes = set(), [getattr(function, "__code__", None)]
+    while codes:
+        code = codes.pop()
+        if code is not None:
+            names.update(code.co_names)
+            codes.extend(const for const in code.co_consts if hasattr(const, "co_names"))
+    namespace = getattr(function, "__globals__", {})
+    return sorted(n for n in names if type(namespace.get(n)).__name__ in ("ndarray", "Tensor"))
 
 
 def _describe(error: BaseException) -> dict:
