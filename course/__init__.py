@@ -9,6 +9,7 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 - ``plotting``: filters and example stimuli as images.
 - ``population``: orientation-tuned populations, Poisson and correlated Gaussian responses.
 - ``gratings``: differentiable noisy gratings and a small torch orientation network.
+- ``decoding``: orientation grids, von Mises priors, the population vector, credible sets (assignment 9).
 - ``spiking``: auditory-nerve spikes for sound localization and a small spiking network (assignment 5).
 - ``efficient_coding``: gratings under a non-uniform prior, trained networks and their Fisher information (assignment 6).
 - ``mei``: natural patches, simulated V1 neurons, a small CNN encoding model and its most exciting inputs (assignment 7).
@@ -18,6 +19,6 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 """
 
 __all__ = [
-    "checks", "efficient_coding", "gratings", "lnp", "mei", "plotting", "population", "progress", "spiking",
+    "checks", "decoding", "efficient_coding", "gratings", "lnp", "mei", "plotting", "population", "progress", "spiking",
     "stimuli", "validation", "widgets",
 ]

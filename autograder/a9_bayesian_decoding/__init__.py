@@ -1,0 +1,1 @@
+"""Assignment 9: Bayesian decoding of a population, and how close it comes to the Cramér–Rao bound."""
