@@ -65,6 +65,12 @@ def test_public_checks_accept_the_references():
     public.check_circular_posterior_mean(ref.circular_posterior_mean)
 
 
+def test_public_checks_accept_other_correct_formulations():
+    public.check_log_posterior(density_log_posterior)
+    public.check_log_posterior(clipped_log_posterior)
+    public.check_circular_posterior_mean(lambda lp, grid: np.angle(np.exp(lp) @ np.exp(2j * grid)) / 2)
+
+
 def test_public_check_catches_zero_rates_and_underflow():
     def zero_rate_nan(counts, tuning_curves, log_prior, window):
         with np.errstate(divide="ignore", invalid="ignore"):

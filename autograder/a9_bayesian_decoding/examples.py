@@ -122,7 +122,9 @@ EXAMPLES = (
     ),
     Example(
         "mean-arithmetic",
-        answers=circular_mean("    return np.exp(log_posterior - logsumexp(log_posterior, axis=1, keepdims=True)) @ grid\n"),
+        answers=circular_mean(
+            "    return np.exp(log_posterior - logsumexp(log_posterior, axis=1, keepdims=True)) @ grid\n"
+        ),
         loses=frozenset({MEAN_PUBLIC, MEAN_HIDDEN}),
         diagnosis="took the arithmetic mean of the angles",
     ),
