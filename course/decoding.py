@@ -160,7 +160,7 @@ def credible_set_coverage(log_posterior, grid, truth, level=0.95):
                          f"got {log_posterior.shape}")
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie in (0, 1); got {level!r}")
-    probabilities = np.exp(log_posterior - logsumexp(log_posterior, axis=1, keepdims=True))
+    probabilities = np.exp(log_posterior - logsumexp(log_posterior, axis=1)[:, np.newaxis])
     descending = -np.sort(-probabilities, axis=1)
     last_in_set = np.argmax(np.cumsum(descending, axis=1) >= level, axis=1)
     threshold = descending[np.arange(len(descending)), last_in_set]
