@@ -38,6 +38,11 @@ def orientation_grid(n_points):
     -------
     ndarray, shape (G,)
         ``pi * g / G`` for g = 0 ... G-1, radians.
+
+    Examples
+    --------
+    >>> np.degrees(orientation_grid(4))
+    array([  0.,  45.,  90., 135.])
     """
     n_points = as_positive_int(n_points, "n_points", minimum=2)
     return np.pi * np.arange(n_points) / n_points
@@ -127,6 +132,11 @@ def orientation_error(estimates, truth):
     -------
     ndarray
         Errors in [-pi/2, pi/2), radians.
+
+    Examples
+    --------
+    >>> np.degrees(orientation_error(np.radians([179.0, 10.0]), 0.0)).round(6)
+    array([-1., 10.])
     """
     difference = np.asarray(estimates, dtype=float) - np.asarray(truth, dtype=float)
     return np.mod(difference + np.pi / 2, np.pi) - np.pi / 2

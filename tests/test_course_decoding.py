@@ -1,9 +1,13 @@
 """course.decoding, and assignment 9's science targets: efficiency against the Cramér–Rao bound, calibration."""
+import doctest
+import inspect
+
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
 from autograder.a9_bayesian_decoding import reference as ref
+from course import decoding
 from course.decoding import (credible_set_coverage, decoding_explorer, orientation_error, orientation_grid,
                              population_vector, sample_prior_orientations, von_mises_log_prior)
 from course.population import poisson_counts, preferred_orientations, von_mises_derivative, von_mises_tuning
@@ -17,6 +21,13 @@ THETA = np.pi / 4
 RATES = von_mises_tuning(THETA, PREFERRED)
 INFORMATION_PER_SECOND = np.sum(von_mises_derivative(THETA, PREFERRED) ** 2 / RATES)
 WINDOWS = (0.02, 0.05, 0.2, 2.0)  # the notebook's shortest, two in between, and its longest (755 spikes)
+
+
+def test_every_public_function_is_documented_numpydoc_style_and_the_examples_run():
+    for name in decoding.__all__:
+        doc = inspect.getdoc(getattr(decoding, name)) or ""
+        assert "Parameters\n----------" in doc and "Returns\n-------" in doc, name
+    assert doctest.testmod(decoding, extraglobs={"np": np}).failed == 0
 
 
 def test_grid_prior_and_samples():
