@@ -115,6 +115,17 @@ EXAMPLES = (
         diagnosis="0 log 0 = 0",
     ),
     Example(
+        "posterior-normalises-prior-in-place",
+        answers=posterior(
+            "    log_prior -= logsumexp(log_prior)  # changes the caller's array\n"
+            f"    log_likelihood = {CORRECT_LIKELIHOOD}\n"
+            "    unnormalised = log_likelihood + log_prior\n"
+            "    return unnormalised - logsumexp(unnormalised, axis=1, keepdims=True)\n"
+        ),
+        loses=POSTERIOR_CELLS,
+        diagnosis="in place",
+    ),
+    Example(
         "map-returns-index",
         answers=map_estimate("    return np.argmax(log_posterior, axis=1)\n"),
         loses=frozenset({MAP_PUBLIC, MAP_HIDDEN}),
