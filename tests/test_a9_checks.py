@@ -71,7 +71,7 @@ def test_public_checks_accept_other_correct_formulations():
     public.check_circular_posterior_mean(lambda lp, grid: np.angle(np.exp(lp) @ np.exp(2j * grid)) / 2)
 
 
-def test_public_check_catches_zero_rates_and_underflow():
+def test_public_checks_catch_zero_rates_underflow_changed_inputs_and_averaged_angles():
     def zero_rate_nan(counts, tuning_curves, log_prior, window):
         with np.errstate(divide="ignore", invalid="ignore"):
             unnormalised = counts @ np.log(window * tuning_curves).T - window * tuning_curves.sum(axis=1) + log_prior
@@ -81,6 +81,12 @@ def test_public_check_catches_zero_rates_and_underflow():
         public.check_log_posterior(zero_rate_nan)
     with pytest.raises(AssertionError, match="logsumexp"):
         public.check_log_posterior(naive_log_posterior)
+    def prior_normalised_in_place(counts, tuning_curves, log_prior, window):
+        log_prior -= logsumexp(log_prior)
+        return ref.log_posterior(counts, tuning_curves, log_prior, window)
+
+    with pytest.raises(AssertionError, match="in place"):
+        public.check_log_posterior(prior_normalised_in_place)
     with pytest.raises(AssertionError, match="arithmetic mean"):
         public.check_circular_posterior_mean(lambda lp, grid: np.exp(lp) @ grid)
 

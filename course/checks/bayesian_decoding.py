@@ -35,7 +35,7 @@ def check_log_posterior(log_posterior):
     """Two neurons, three orientations, two trials; then one neuron that fired 2000 spikes."""
     tuning_curves = np.array([[10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])  # Hz, (G = 3, N = 2)
     counts = np.array([[2, 0], [0, 1]])
-    log_prior = np.log([0.25, 0.5, 0.25])
+    log_prior = np.log([1.0, 2.0, 1.0])  # a log prior is given up to a constant: probabilities 1/4, 1/2, 1/4
     got = _as_table(call_unchanged(log_posterior, counts, tuning_curves, log_prior, 0.5), (2, 3), "log_posterior")
     assert np.all(np.isfinite(got[0, :2])) and np.all(np.isfinite(got[1, 1:])), (
         f"log_posterior gave {np.round(got, 4).tolist()}: NaN or -inf where the answer is finite. A neuron whose "
@@ -48,7 +48,7 @@ def check_log_posterior(log_posterior):
         f"log_posterior gave {np.round(got, 4).tolist()}; by hand (window 0.5 s, so expected counts 5 where the "
         "rate is 10 Hz): trial 1 fired 2 spikes in neuron 1, which rules out the third orientation (rate 0 there: "
         "-inf, or any log probability below log 1e-9); the first two differ in their -f T terms (-5 against -10) "
-        "and in the prior (0.25 against 0.5), so p = (0.25 e^-5, 0.5 e^-10) / sum = (0.9867, 0.0133) and the log "
+        "and in the prior (1/4 against 1/2), so p = (0.25 e^-5, 0.5 e^-10) / sum = (0.9867, 0.0133) and the log "
         "posterior is (-0.0134, -4.3202, -inf). Trial 2 is its mirror image: (-inf, -4.3202, -0.0134). "
         "(Normalised as a density over [0, pi) instead, every value is larger by log(3 / pi); that is fine too.)"
     )
