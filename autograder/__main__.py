@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .examples import write_examples
 from .grading import GradingError, format_table, generate_release, grade
+from .instructor import add_instructor_parsers
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,7 @@ def main(argv=None) -> int:
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)
+    add_instructor_parsers(commands)
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)
