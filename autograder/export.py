@@ -88,7 +88,8 @@ def course_db_url(course_root: Path) -> str:
     """
     from nbgrader.apps.baseapp import NbGrader
 
-    app = NbGrader(load_cwd_config=False, log_level=logging.ERROR)
+    app = NbGrader(log_level=logging.ERROR)
+    app.load_cwd_config = False  # the course's own file, not whatever folder this runs in
     app.initialize([], root=str(Path(course_root).resolve()))
     return app.coursedir.db_url
 
