@@ -20,7 +20,7 @@ def command_grade(arguments) -> int:
                    scheduler=arguments.scheduler, force=arguments.force, progress=True)
     print(format_table(report))
     print(f"\nper-cell scores: {arguments.course_dir / 'reports' / (arguments.assignment + '-cells.csv')}")
-    print(f"score figure:    {arguments.course_dir / 'reports' / (arguments.assignment + '-scores.png')}")
+    print(f"class report:    {arguments.course_dir / 'reports' / (arguments.assignment + '-class.html')}")
     print(f"feedback:        {arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
     return 1 if report.not_graded else 0
 

@@ -196,7 +196,7 @@ PAGE = """<!DOCTYPE html>
 <body>
 <h1>{{ assignment }}: class report</h1>
 <p id="summary">{{ students | length }} graded{% if not_graded %}, {{ not_graded | length }} not graded{% endif %};
-{% if median is not none %}median automatic score {{ "%g" % median }} of {{ "%g" % auto_max }};{% endif %}
+{% if median is not none %}median automatic score {{ "%g" % median }} of {{ "%g" % auto_max }}; {% endif %}
 {{ awaiting | length }} awaiting manual grading.</p>
 
 <h2>Scores per graded cell</h2>
