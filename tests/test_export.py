@@ -114,9 +114,9 @@ def test_the_gradebook_is_found_through_the_configured_db_url(course):
     assert not (course / "gradebook.db").exists()
 
 
-def test_canvas_file_has_the_required_columns_points_possible_and_manual_grades(course, roster, tmp_path):
-    output = tmp_path / "canvas.csv"
-    process = export(course, "--to", "canvas", "--roster", roster, "--output", output)
+def test_canvas_file_has_the_required_columns_points_possible_and_manual_grades(course, roster):
+    process = export(course, "--to", "canvas", "--roster", roster)  # as the README shows it
+    output = course / "reports" / f"{A1}-canvas.csv"
     rows = read_rows(output)
     assert rows[0] == CANVAS_HEADER
     total_points = sum(value for value, _ in points().values())

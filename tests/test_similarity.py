@@ -199,11 +199,11 @@ def test_an_unreadable_submission_is_named_and_the_rest_compared(tmp_path):
     assert "perfect" in report.students
 
 
-def test_command_writes_a_side_by_side_page_with_the_shared_code_marked(planted, tmp_path):
+def test_command_writes_a_side_by_side_page_with_the_shared_code_marked(planted):
     course, _ = planted
-    output = tmp_path / "similar.html"
-    process = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "similarity", A1,
-                              "--output", str(output)], capture_output=True, text=True, cwd=REPO)
+    output = course / "reports" / f"{A1}-similarity.html"
+    process = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "similarity", A1],
+                             capture_output=True, text=True, cwd=REPO)
     assert process.returncode == 0, process.stderr
     assert "copy-renamed / copy-reordered" in process.stdout or "copy-reordered / copy-renamed" in process.stdout
     page = output.read_text()
