@@ -8,13 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.examples import examples_for
 from autograder.grading import GradeReport, StudentResult
+from autograder.instructor import instructor_artefacts
 from autograder.report import Failure, rank_mistakes, write_class_report
 from conftest import REPO, make_course_dir
 from system.conftest import CHROMIUM, CHROMIUM_ARGS, unavailable
@@ -197,12 +197,18 @@ def test_a_public_test_failure_is_explained_by_the_named_mistake_of_its_exercise
          "common mistakes the checker knows.", ("bob",))]
 
 
-def test_report_command_rewrites_the_page_from_the_gradebook(graded_example_course, tmp_path):
+def copy_of_graded_class(graded_example_course, tmp_path):
+    """The graded example class, copied without its reports (the shared one stays as graded)."""
     original, _ = graded_example_course(A1)
     course = tmp_path / "course"
     shutil.copytree(original, course, ignore=shutil.ignore_patterns("reports"))
     (course / "nbgrader_config.py").write_text(
         (original / "nbgrader_config.py").read_text().replace(str(original), str(course)))
+    return course
+
+
+def test_report_command_rewrites_the_page_from_the_gradebook(graded_example_course, tmp_path):
+    course = copy_of_graded_class(graded_example_course, tmp_path)
     process = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "report", A1],
                              capture_output=True, text=True, cwd=REPO)
     assert process.returncode == 0, process.stderr
@@ -210,3 +216,19 @@ def test_report_command_rewrites_the_page_from_the_gradebook(graded_example_cour
     assert str(page) in process.stdout
     html = page.read_text()
     assert all(example.student in html for example in examples_for(A1))
+
+
+def test_instructor_artefacts_writes_the_three_for_a_graded_class(graded_example_course, tmp_path):
+    """What the demo prints: the class report, the similarity report, and the LMS files of an example roster."""
+    course = copy_of_graded_class(graded_example_course, tmp_path)
+    paths = instructor_artefacts(course, A1)
+    reports = course / "reports"
+    assert paths == [reports / f"{A1}-class.html", reports / f"{A1}-similarity.html", reports / f"{A1}-canvas.csv",
+                     reports / f"{A1}-moodle.csv", reports / f"{A1}-csv.csv"]
+    students = sorted(example.student for example in examples_for(A1))
+    assert (reports / f"{A1}-canvas.csv").read_text().splitlines()[:2] == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,a1_lnp_sta", "Points Possible,,,,,18"]  # 3 x (1 + 4) + 3 points
+    moodle = (reports / f"{A1}-moodle.csv").read_text().splitlines()
+    assert moodle[0] == "Email address,a1_lnp_sta" and len(moodle) == 1 + len(students)
+    similarity = (reports / f"{A1}-similarity.html").read_text()
+    assert "alternative-loops and alternative-numpy" not in similarity

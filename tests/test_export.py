@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.__main__ import main
 from autograder.examples import examples_for
 from autograder.export import course_db_url
 from conftest import REPO
@@ -100,8 +101,19 @@ def roster(tmp_path):
 
 
 def export(course, *arguments):
+    """``python -m autograder export`` in a new process, as instructors run it."""
     return subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "export", A1,
                            *map(str, arguments)], capture_output=True, text=True, cwd=REPO)
+
+
+@pytest.fixture
+def export_here(capsys):
+    """The same command line through ``autograder.__main__.main`` in this process (no start-up cost)."""
+    def run(course, *arguments):
+        code = main(["--course-dir", str(course), "export", A1, *map(str, arguments)])
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(arguments, code, captured.out, captured.err)
+    return run
 
 
 def read_rows(path):
@@ -142,11 +154,11 @@ def test_canvas_file_has_the_required_columns_points_possible_and_manual_grades(
     assert "on the roster, unknown to the gradebook: left-the-course" in process.stderr
 
 
-def test_moodle_file_is_keyed_by_the_chosen_identifier(course, roster, tmp_path):
+def test_moodle_file_is_keyed_by_the_chosen_identifier(course, roster, tmp_path, export_here):
     expected = expected_totals()
     for key, heading, value in (("email", "Email address", "{}@uni.example"), ("idnumber", "ID number", None)):
         output = tmp_path / f"moodle-{key}.csv"
-        process = export(course, "--to", "moodle", "--roster", roster, "--moodle-key", key, "--output", output)
+        process = export_here(course, "--to", "moodle", "--roster", roster, "--moodle-key", key, "--output", output)
         assert process.returncode == 1
         rows = read_rows(output)
         assert rows[0] == [heading, A1]
@@ -161,9 +173,9 @@ def test_moodle_file_is_keyed_by_the_chosen_identifier(course, roster, tmp_path)
             assert scores[value.format("sta-divides-by-n-images")] == f"{expected['sta-divides-by-n-images']:g}"
 
 
-def test_plain_csv_lists_every_student_with_a_status(course, roster, tmp_path):
+def test_plain_csv_lists_every_student_with_a_status(course, roster, tmp_path, export_here):
     output = tmp_path / "grades.csv"
-    export(course, "--to", "csv", "--roster", roster, "--output", output)
+    export_here(course, "--to", "csv", "--roster", roster, "--output", output)
     with open(output, newline="") as handle:
         rows = {row["nbgrader_id"]: row for row in csv.DictReader(handle)}
     expected = expected_totals()
@@ -176,13 +188,13 @@ def test_plain_csv_lists_every_student_with_a_status(course, roster, tmp_path):
     assert {row["max_score"] for row in rows.values()} == {f"{sum(v for v, _ in points().values()):g}"}
 
 
-def test_a_complete_roster_of_graded_students_exits_0(course, tmp_path):
+def test_a_complete_roster_of_graded_students_exits_0(course, tmp_path, export_here):
     graded = [e.student for e in examples_for(A1) if e.student != STILL_AWAITING]
     roster = write_roster(tmp_path / "roster.csv", graded)
     # The one student still awaiting manual grading is not on this roster: listed, exit 1.
-    assert export(course, "--to", "canvas", "--roster", roster, "--output", tmp_path / "a.csv").returncode == 1
+    assert export_here(course, "--to", "canvas", "--roster", roster, "--output", tmp_path / "a.csv").returncode == 1
     everyone = write_roster(tmp_path / "everyone.csv", [e.student for e in examples_for(A1)])
-    process = export(course, "--to", "csv", "--roster", everyone, "--output", tmp_path / "b.csv")
+    process = export_here(course, "--to", "csv", "--roster", everyone, "--output", tmp_path / "b.csv")
     assert process.returncode == 1 and "awaiting manual grading: alternative-numpy" in process.stderr
     with Gradebook(course_db_url(course)) as gradebook:
         enter_manual_grade(gradebook, "answer_sta_bias", STILL_AWAITING, 0.0)
@@ -201,15 +213,14 @@ def test_a_complete_roster_of_graded_students_exits_0(course, tmp_path):
     ("nbgrader_id,name,email\nperfect,\"P, P\",p@x\n", "needs one of the columns canvas_id"),
     ("nbgrader_id,name,canvas_id\nperfect,\"P, P\",\n", "without a Canvas id"),
 ])
-def test_a_bad_roster_is_refused_with_the_reason(course, tmp_path, content, message):
+def test_a_bad_roster_is_refused_with_the_reason(course, tmp_path, content, message, export_here):
     roster = tmp_path / "roster.csv"
     roster.write_text(content)
-    process = export(course, "--to", "canvas", "--roster", roster, "--output", tmp_path / "out.csv")
+    process = export_here(course, "--to", "canvas", "--roster", roster, "--output", tmp_path / "out.csv")
     assert process.returncode == 2 and message in process.stderr, process.stderr
     assert "Traceback" not in process.stderr and not (tmp_path / "out.csv").exists()
 
 
-def test_an_unknown_assignment_is_refused(course, roster, tmp_path):
-    process = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "export", "a9_nothing",
-                              "--to", "csv", "--roster", str(roster)], capture_output=True, text=True, cwd=REPO)
-    assert process.returncode == 2 and "no assignment 'a9_nothing'" in process.stderr
+def test_an_unknown_assignment_is_refused(course, roster, capsys):
+    assert main(["--course-dir", str(course), "export", "a9_nothing", "--to", "csv", "--roster", str(roster)]) == 2
+    assert "no assignment 'a9_nothing'" in capsys.readouterr().err

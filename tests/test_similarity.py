@@ -5,7 +5,6 @@ independent correct solutions: the model answer and the alternatives that rewrit
 every answer cell. Planted copies of assignment 1's alternatives disguise them the
 ways students do: renamed variables, statements moved around, comments changed.
 """
-import itertools
 import re
 import shutil
 import subprocess
