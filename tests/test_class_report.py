@@ -60,6 +60,7 @@ def class_page(graded_example_course, browser):
     page.close()
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_named_mistakes_are_ranked_with_each_examples_message(class_page):
     course, report, page, requests = class_page
     rows = table(page, "#named-mistakes")
@@ -76,6 +77,7 @@ def test_named_mistakes_are_ranked_with_each_examples_message(class_page):
     assert page.inner_text("#unnamed-failures") == "Every failure was named by a check."
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_score_distribution_matches_the_examples_declared_losses(class_page):
     course, report, page, _ = class_page
     rows = {row[1]: row for row in table(page, "#scores")}
@@ -91,6 +93,7 @@ def test_score_distribution_matches_the_examples_declared_losses(class_page):
     assert len(bars) == len(rows) and min(bars) > 100
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_students_awaiting_manual_grading_are_listed(class_page):
     course, report, page, _ = class_page
     awaiting = page.inner_text("#awaiting")
@@ -98,6 +101,7 @@ def test_students_awaiting_manual_grading_are_listed(class_page):
         assert (f"{example.student}: answer_sta_bias" in awaiting) == (not example.blank), example.student
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_each_student_links_to_their_feedback(class_page):
     course, report, page, _ = class_page
     links = page.eval_on_selector_all("#students a", "links => links.map(link => [link.innerText, link.href])")
@@ -110,6 +114,7 @@ def test_each_student_links_to_their_feedback(class_page):
     page.go_back()
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_the_page_loads_nothing_from_elsewhere(class_page):
     course, report, page, requests = class_page
     page.goto((course / "reports" / f"{A1}-class.html").as_uri())
@@ -207,6 +212,7 @@ def copy_of_graded_class(graded_example_course, tmp_path):
     return course
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_report_command_rewrites_the_page_from_the_gradebook(graded_example_course, tmp_path):
     course = copy_of_graded_class(graded_example_course, tmp_path)
     process = subprocess.run([sys.executable, "-m", "autograder", "--course-dir", str(course), "report", A1],
@@ -218,6 +224,7 @@ def test_report_command_rewrites_the_page_from_the_gradebook(graded_example_cour
     assert all(example.student in html for example in examples_for(A1))
 
 
+@pytest.mark.slow  # reads the graded example class
 def test_instructor_artefacts_writes_the_three_for_a_graded_class(graded_example_course, tmp_path):
     """What the demo prints: the class report, the similarity report, and the LMS files of an example roster."""
     course = copy_of_graded_class(graded_example_course, tmp_path)

@@ -19,6 +19,8 @@ from autograder.examples import examples_for
 from autograder.export import course_db_url
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # the example class is graded first (once per session)
+
 A1 = "a1_lnp_sta"
 MANUAL_SCORE = 2.0  # given to the written answer of every non-blank student but one
 STILL_AWAITING = "alternative-numpy"
