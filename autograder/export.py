@@ -66,11 +66,11 @@ class ExportResult:
     """What was written, and every student that got no grade in it, with the reason."""
 
     path: Path
-    written: int  # students with a grade in the file
+    written: int  # students with a score in the file
     unmatched: dict[str, str]  # nbgrader id -> status, for every student not exported with a grade
 
     def summary(self) -> str:
-        lines = [f"{self.path}: {self.written} grades written"]
+        lines = [f"{self.path}: {self.written} scores written"]
         by_status: dict[str, list[str]] = {}
         for student, status in sorted(self.unmatched.items()):
             by_status.setdefault(status, []).append(student)
@@ -190,7 +190,8 @@ def export_grades(course_root: Path, assignment: str, target: str, roster_path: 
         else:
             _write_plain(writer, merged, roster, max_score)
     unmatched = {grade.student: grade.status for grade in merged if grade.status != GRADED}
-    written = sum(grade.status == GRADED for grade in merged)
+    in_file = merged if target == "csv" else [grade for grade in merged if grade.student in roster]
+    written = sum(grade.score is not None for grade in in_file)
     return ExportResult(output, written, unmatched)
 
 

@@ -177,7 +177,7 @@ def test_moodle_file_is_keyed_by_the_chosen_identifier(course, roster, tmp_path,
 
 def test_plain_csv_lists_every_student_with_a_status(course, roster, tmp_path, export_here):
     output = tmp_path / "grades.csv"
-    export_here(course, "--to", "csv", "--roster", roster, "--output", output)
+    process = export_here(course, "--to", "csv", "--roster", roster, "--output", output)
     with open(output, newline="") as handle:
         rows = {row["nbgrader_id"]: row for row in csv.DictReader(handle)}
     expected = expected_totals()
@@ -187,6 +187,8 @@ def test_plain_csv_lists_every_student_with_a_status(course, roster, tmp_path, e
     assert rows[STILL_AWAITING]["status"] == "awaiting manual grading" and rows[STILL_AWAITING]["score"] == ""
     assert rows["left-the-course"]["status"] == "on the roster, unknown to the gradebook"
     assert rows["blank"]["status"] == "graded" and rows["blank"]["score"] == "0"
+    scored = sum(row["score"] != "" for row in rows.values())
+    assert f"{scored} scores written" in process.stderr
     assert {row["max_score"] for row in rows.values()} == {f"{sum(v for v, _ in points().values()):g}"}
 
 
@@ -203,7 +205,7 @@ def test_a_complete_roster_of_graded_students_exits_0(course, tmp_path, export_h
     try:
         process = export(course, "--to", "moodle", "--roster", everyone, "--output", tmp_path / "c.csv")
         assert process.returncode == 0, process.stderr
-        assert f"{len(graded) + 1} grades written" in process.stdout
+        assert f"{len(graded) + 1} scores written" in process.stdout
     finally:
         with Gradebook(course_db_url(course)) as gradebook:
             enter_manual_grade(gradebook, "answer_sta_bias", STILL_AWAITING, None)
