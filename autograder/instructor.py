@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 from .export import add_export_parser, course_db_url, export_grades
@@ -63,7 +64,14 @@ def write_example_roster(course_root: Path, assignment: str, path: Path) -> Path
 
 def command_report(arguments) -> int:
     """``python -m autograder report``: write the class report of a graded assignment."""
-    print(f"class report: {write_class_report_for(arguments.course_dir, arguments.assignment)}")
+    from nbgrader.api import MissingEntry
+
+    try:
+        path = write_class_report_for(arguments.course_dir, arguments.assignment)
+    except MissingEntry:
+        print(f"report: the gradebook has no assignment {arguments.assignment!r} (grade it first)", file=sys.stderr)
+        return 2
+    print(f"class report: {path}")
     return 0
 
 

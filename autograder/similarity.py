@@ -231,7 +231,8 @@ shared</h3>
 def _release_notebooks(course_root: Path, assignment: str) -> dict[str, nbformat.NotebookNode]:
     paths = sorted((course_root / "release" / assignment).glob("*.ipynb"))
     if not paths:
-        raise FileNotFoundError(f"no release notebook in {course_root / 'release' / assignment}")
+        raise FileNotFoundError(f"no release notebook in {course_root / 'release' / assignment} "
+                                "(the stubs are left out of the comparison: generate the release first)")
     return {path.stem: nbformat.read(path, as_version=4) for path in paths}
 
 
@@ -265,7 +266,11 @@ def _is_answer(cell) -> bool:
 
 def command_similarity(arguments) -> int:
     """``python -m autograder similarity``: print the flagged pairs and write the HTML report."""
-    report = find_similar(arguments.course_dir, arguments.assignment, threshold=arguments.threshold)
+    try:
+        report = find_similar(arguments.course_dir, arguments.assignment, threshold=arguments.threshold)
+    except FileNotFoundError as error:
+        print(f"similarity: {error}", file=sys.stderr)
+        return 2
     path = write_similarity_report(
         report, arguments.output or arguments.course_dir / "reports" / f"{arguments.assignment}-similarity.html")
     print(format_pairs(report))

@@ -12,6 +12,7 @@ import sys
 import nbformat
 import pytest
 
+from autograder.__main__ import main
 from autograder.examples import examples_for
 from autograder.grading import GradeReport, StudentResult
 from autograder.instructor import instructor_artefacts
@@ -239,3 +240,9 @@ def test_instructor_artefacts_writes_the_three_for_a_graded_class(graded_example
     assert moodle[0] == "Email address,a1_lnp_sta" and len(moodle) == 1 + len(students)
     similarity = (reports / f"{A1}-similarity.html").read_text()
     assert "alternative-loops and alternative-numpy" not in similarity
+
+
+def test_report_on_an_ungraded_assignment_is_refused_with_the_reason(tmp_path, capsys):
+    course = make_course_dir(tmp_path / "course", [A1])
+    assert main(["--course-dir", str(course), "report", "a9_nothing"]) == 2
+    assert "no assignment 'a9_nothing'" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import pytest
 
 from autograder.examples import (Example, build_submission, examples_for, model_answers, replace_solution_region,
                                  write_examples)
+from autograder.__main__ import main
 from autograder.similarity import OTHER_CODE, find_similar, write_similarity_report
 from conftest import ASSIGNMENTS, REPO, make_course_dir
 
@@ -244,3 +245,9 @@ def test_code_outside_the_answer_cells_is_compared_too(tmp_path):
     report = find_similar(course, A1)
     pair = next(pair for pair in report.pairs if set(pair.students) == {"helper-1", "helper-2"})
     assert [match.cell for match in pair.matches] == [OTHER_CODE]
+
+
+def test_an_assignment_without_a_release_is_refused_with_the_reason(tmp_path, capsys):
+    course = make_course_dir(tmp_path / "course", [A1])
+    assert main(["--course-dir", str(course), "similarity", A1]) == 2
+    assert "no release notebook" in capsys.readouterr().err
