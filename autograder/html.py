@@ -17,7 +17,7 @@ td.number { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #f8f8f8; padding: .5em; overflow-x: auto; white-space: pre-wrap; margin: 0; }
 mark { background: #ffd54f; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-.bar { display: flex; width: 22em; height: 1.1em; background: #eee; }
+.bar { display: flex; width: 16em; height: 1.1em; background: #eee; }
 .bar span { display: block; height: 100%; }
 .full { background: #2e7d32; } .partial { background: #f9a825; } .zero { background: #c62828; }
 .awaiting { background: #90a4ae; }

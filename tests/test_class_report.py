@@ -92,6 +92,10 @@ def test_score_distribution_matches_the_examples_declared_losses(class_page):
     assert (int(written[6]), int(written[7])) == (blank, len(examples) - blank)  # untouched answers score 0
     bars = page.eval_on_selector_all("#scores .bar", "bars => bars.map(bar => bar.getBoundingClientRect().width)")
     assert len(bars) == len(rows) and min(bars) > 100
+    # Nothing sticks out of the page's column (the old figure cut its labels and hid a bar under its legend).
+    edge = page.evaluate("() => document.querySelector('h2').getBoundingClientRect().right")
+    rights = page.evaluate("() => [...document.querySelectorAll('table')].map(t => t.getBoundingClientRect().right)")
+    assert max(rights) <= edge + 1, (rights, edge)
 
 
 @pytest.mark.slow  # reads the graded example class
