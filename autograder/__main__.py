@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .examples import write_examples
 from .grading import GradingError, format_table, generate_release, grade
+from .instructor import add_instructor_parsers
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,7 @@ def command_grade(arguments) -> int:
                    scheduler=arguments.scheduler, force=arguments.force, progress=True)
     print(format_table(report))
     print(f"\nper-cell scores: {arguments.course_dir / 'reports' / (arguments.assignment + '-cells.csv')}")
-    print(f"score figure:    {arguments.course_dir / 'reports' / (arguments.assignment + '-scores.png')}")
+    print(f"class report:    {arguments.course_dir / 'reports' / (arguments.assignment + '-class.html')}")
     print(f"feedback:        {arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
     return 1 if report.not_graded else 0
 
@@ -51,6 +52,7 @@ def main(argv=None) -> int:
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)
+    add_instructor_parsers(commands)
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)

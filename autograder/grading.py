@@ -93,7 +93,7 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
         As in :func:`autograder.batch.grade_batch`.
     """
     from .batch import grade_batch
-    from .report import write_score_figure
+    from .report import write_class_report
 
     course_root = Path(course_root)
     if not _gradebook_matches_source(course_root, assignment):
@@ -111,7 +111,7 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
         result.notes += [f"grader: {problem}" for problem in batch.problems.get(result.student, [])]
     folder = reports or course_root / "reports"
     write_cell_csv(report, folder / f"{assignment}-cells.csv")
-    write_score_figure(report, folder / f"{assignment}-scores.png")
+    write_class_report(report, course_root, folder / f"{assignment}-class.html")
     return report
 
 

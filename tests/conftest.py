@@ -65,6 +65,28 @@ def pink():
     return images, simulate_lnp(images, gaussian_filter(), rng)
 
 
+@pytest.fixture(scope="session")
+def graded_example_course(tmp_path_factory):
+    """``graded(assignment) -> (course folder, GradeReport)``: the example submissions, graded once per session.
+
+    Shared by every test that reads graded results; a test that changes the course works on a copy.
+    """
+    from autograder.examples import write_examples
+    from autograder.grading import generate_release, grade
+
+    graded = {}
+
+    def graded_course(assignment):
+        if assignment not in graded:
+            course = make_course_dir(tmp_path_factory.mktemp(assignment) / "course", [assignment])
+            generate_release(course, assignment)
+            write_examples(course, assignment)
+            graded[assignment] = course, grade(course, assignment)
+        return graded[assignment]
+
+    return graded_course
+
+
 @pytest.fixture
 def course_dir(tmp_path):
     return make_course_dir(tmp_path / "course")

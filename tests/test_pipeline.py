@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
 
-from autograder.examples import examples_for, write_examples
+from autograder.examples import examples_for
 from autograder.grading import _gradebook_matches_source, format_table, generate_release, grade
 from conftest import ASSIGNMENTS, REPO, make_course_dir
 
@@ -126,13 +126,10 @@ def test_no_solution_or_hidden_test_reaches_students(assignment):
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
-def graded_examples(request, tmp_path_factory):
+def graded_examples(request, graded_example_course):
     """Every example submission of one assignment, graded once through the grading command."""
     assignment = request.param
-    course = make_course_dir(tmp_path_factory.mktemp(assignment) / "course", [assignment])
-    generate_release(course, assignment)
-    write_examples(course, assignment)
-    report = grade(course, assignment)
+    course, report = graded_example_course(assignment)
     print(format_table(report))
     return assignment, course, report
 
