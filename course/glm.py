@@ -20,10 +20,14 @@ from pathlib import Path
 import numpy as np
 from scipy import linalg, optimize
 
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
 from course.validation import as_number, as_positive_int, require_generator
+from course.widgets import explorer
 
 __all__ = [
-    "DT", "autocorrelation", "biphasic_filter", "correlation", "fit_glm", "flicker", "history_filter",
+    "DT", "autocorrelation", "biphasic_filter", "correlation", "coupling_filter", "fit_glm", "flicker", "history_filter",
     "interspike_intervals", "load_recording", "simulate_glm", "basis_explorer", "penalty_explorer",
 ]
 
@@ -93,6 +97,26 @@ def history_filter(n_lags=40, dt=DT, refractory=-10.0, tau_refractory=0.002, rel
     t = lag_times(n_lags, dt, first_lag=1)
     return (refractory * np.exp(-t / tau_refractory) + relative * np.exp(-t / tau_relative)
             + rebound * np.exp(-0.5 * ((t - rebound_time) / rebound_width) ** 2))
+
+
+def coupling_filter(n_lags=40, dt=DT, strength=1.2, delay=0.006, width=0.003):
+    """Excitatory coupling filter: a bump of extra log-rate a few ms after the other cell fires.
+
+    Parameters
+    ----------
+    n_lags : int
+        Number of lags; entry ``j`` weighs the other cell's spikes ``j + 1`` bins ago.
+    dt : float
+        Bin width, s.
+    strength, delay, width : float
+        Height (log-rate), time of the peak (s) and width (s) of the bump.
+
+    Returns
+    -------
+    ndarray, shape (n_lags,)
+    """
+    t = lag_times(n_lags, dt, first_lag=1)
+    return strength * np.exp(-0.5 * ((t - delay) / width) ** 2)
 
 
 def flicker(n_bins, rng, bins_per_frame=4):
@@ -341,3 +365,87 @@ def _recorded_vector(value, key, path, allow_empty=False):
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{path.name}: {key} must contain only finite numbers")
     return value
+
+
+def penalty_explorer(penalised_nll, design, counts, true_filter, penalty=100.0):
+    """A log-slider for the ridge penalty; fits the GLM and draws its stimulus filter against the truth.
+
+    Parameters
+    ----------
+    penalised_nll : callable
+        The student's ``penalised_nll(params, design, counts, penalty) -> (value, gradient)``.
+    design : ndarray, shape (n_bins, n_features)
+        Design matrix whose first ``len(true_filter)`` or more columns are stimulus lags.
+    counts : ndarray, shape (n_bins,)
+        Spike counts.
+    true_filter : ndarray, shape (n_lags,)
+        The simulation's stimulus filter (zero-padded to the number of stimulus lags drawn).
+    penalty : float
+        Starting penalty.
+
+    Returns
+    -------
+    ipywidgets.interactive or None
+        The live control, or None when the figure was drawn statically (headless).
+    """
+
+    def show(penalty=penalty):
+        params = fit_glm(penalised_nll, design, counts, penalty)
+        fitted = params[1:1 + len(true_filter)]
+        fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+        lags_ms = 1000 * lag_times(len(true_filter))
+        ax.plot(lags_ms, true_filter, "k", lw=2, label="true filter")
+        ax.plot(lags_ms, fitted, "C1", label=f"ridge fit, r = {correlation(fitted, true_filter):.2f}")
+        ax.set_xlabel("lag (ms)")
+        ax.set_ylabel("weight")
+        ax.set_title(f"penalty = {penalty:.3g}")
+        ax.legend(fontsize=8)
+        plt.show()
+
+    return explorer(show, penalty=widgets.FloatLogSlider(value=penalty, base=10, min=0, max=4, step=0.25,
+                                                         description="penalty", continuous_update=False))
+
+
+def basis_explorer(penalised_nll, raised_cosine_basis, stimulus_design, history_design, counts, true_filters,
+                   n_basis=8):
+    """A slider for the number of raised cosines; fits stimulus and history filters in that basis.
+
+    Parameters
+    ----------
+    penalised_nll, raised_cosine_basis : callable
+        The student's functions.
+    stimulus_design : ndarray, shape (n_bins, n_stimulus_lags)
+        Lagged stimulus.
+    history_design : ndarray, shape (n_bins, n_history_lags)
+        Lagged past spikes.
+    counts : ndarray, shape (n_bins,)
+        Spike counts.
+    true_filters : tuple of two ndarrays, shapes (n_stimulus_lags,) and (n_history_lags,)
+        The simulation's stimulus and history filters.
+    n_basis : int
+        Starting number of basis functions (the same for both filters).
+
+    Returns
+    -------
+    ipywidgets.interactive or None
+        The live control, or None when the figure was drawn statically (headless).
+    """
+
+    def show(n_basis=n_basis):
+        bases = [np.asarray(raised_cosine_basis(n_basis, design.shape[1]), dtype=float)
+                 for design in (stimulus_design, history_design)]
+        params = fit_glm(penalised_nll, np.hstack([stimulus_design @ bases[0], history_design @ bases[1]]), counts)
+        fitted = (bases[0] @ params[1:1 + n_basis], bases[1] @ params[1 + n_basis:])
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+        for ax, truth, fit, title, first in zip(axes, true_filters, fitted, ("stimulus filter", "history filter"),
+                                                 (0, 1)):
+            lags_ms = 1000 * lag_times(len(truth), first_lag=first)
+            ax.plot(lags_ms, truth, "k", lw=2, label="true")
+            ax.plot(lags_ms, fit, "C2", label=f"{n_basis} cosines, r = {correlation(fit, truth):.3f}")
+            ax.set_xlabel("lag (ms)")
+            ax.set_title(title)
+            ax.legend(fontsize=8)
+        plt.show()
+
+    return explorer(show, n_basis=widgets.IntSlider(value=n_basis, min=2, max=16, description="basis functions",
+                                                    continuous_update=False, style={"description_width": "initial"}))
