@@ -178,6 +178,8 @@ PENALISED_MISTAKES = (
     ("left the penalty out of the gradient: its derivative, penalty * weights, belongs there too",
      _nll_variant(gradient_penalty=False)),
 )
+# A gradient that is wrong while the value is right is named by its gradient-only mistake first.
+GRADIENT_ORDER = PENALISED_MISTAKES[5:] + PENALISED_MISTAKES[:5]
 
 
 def random_glm_problem(rng, n_bins, n_features):
@@ -247,7 +249,7 @@ def check_penalised_nll(penalised_nll):
         gradient = _call_nll(penalised_nll, name, sets[0], design, counts, penalty)[1]
         judge(gradient, ref.penalised_nll(sets[0], design, counts, penalty)[1], name=f"{name} (gradient)",
               inputs=(sets[0], design, counts, penalty), rtol=1e-6,
-              mistakes=tuple(Mistake(text, _gradient_at(nll)) for text, nll in PENALISED_MISTAKES),
+              mistakes=tuple(Mistake(text, _gradient_at(nll)) for text, nll in GRADIENT_ORDER),
               shape_messages={(n_features,): "It has no entry for the offset: the gradient has one entry per "
                                              "parameter, the offset's first (sum_t (rate_t - y_t)).",
                               (n_bins,): "It has one entry per time bin: multiply by the design's transpose "

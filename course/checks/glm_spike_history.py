@@ -56,21 +56,25 @@ def check_raised_cosine_basis(raised_cosine_basis):
 
 
 def check_penalised_nll(penalised_nll):
-    """Two bins, one feature: params [0, 1], design [[0], [1]], counts [1, 0], penalty 2."""
-    params, design, counts = np.array([0.0, 1.0]), np.array([[0.0], [1.0]]), np.array([1.0, 0.0])
+    """Two bins, one feature: params [log 2, 1], design [[0], [1]], counts [1, 0], penalty 2."""
+    params, design, counts = np.array([np.log(2.0), 1.0]), np.array([[0.0], [1.0]]), np.array([1.0, 0.0])
     result = call_unchanged(penalised_nll, params, design, counts, 2.0)
     assert isinstance(result, (tuple, list)) and len(result) == 2, "penalised_nll should return (value, gradient)."
     value = as_number(result[0], "penalised_nll (value)")
     gradient = as_vector(result[1], 2, "penalised_nll (gradient)")
     at_zero = as_number(penalised_nll(np.zeros(2), design, counts, 2.0)[0], "penalised_nll (value)")
-    # By hand: eta = [0, 1], rates [1, e]: NLL = 1 + e - 1 * 0, penalty 2 / 2 * 1 = 1; at 0: NLL 2, penalty 0.
-    assert np.isclose(value - at_zero, np.e), (
-        f"penalised_nll gave {value:.4f} at params [0, 1] and {at_zero:.4f} at 0, a difference of "
-        f"{value - at_zero:.4f}; by hand it is (1 + e + 1) - 2 = e = 2.7183 (any constant such as log y! cancels)."
+    # By hand: eta = [log 2, log 2 + 1], rates [2, 2e]: NLL = 2 + 2e - log 2, penalty 2 / 2 * 1^2 = 1 (the offset
+    # is not penalised); at 0: rates [1, 1], NLL 2, penalty 0.
+    expected = 1 + 2 * np.e - np.log(2)
+    assert np.isclose(value - at_zero, expected), (
+        f"penalised_nll gave {value:.4f} at params [log 2, 1] and {at_zero:.4f} at 0, a difference of "
+        f"{value - at_zero:.4f}; by hand it is (2 + 2e - log 2 + 1) - 2 = {expected:.4f} (the penalty is on the "
+        "weight only; any constant such as log y! cancels)."
     )
-    assert np.allclose(gradient, [np.e, np.e + 2]), (
-        f"penalised_nll's gradient at [0, 1] is {gradient}; by hand: d/d offset = sum(rates - counts) = e and "
-        "d/d weight = x . (rates - counts) + penalty * weight = e + 2, i.e. [2.7183, 4.7183]."
+    assert np.allclose(gradient, [1 + 2 * np.e, 2 * np.e + 2]), (
+        f"penalised_nll's gradient at [log 2, 1] is {gradient}; by hand: d/d offset = sum(rates - counts) = 1 + 2e "
+        "(no penalty on the offset) and d/d weight = x . (rates - counts) + penalty * weight = 2e + 2, "
+        f"i.e. [{1 + 2 * np.e:.4f}, {2 * np.e + 2:.4f}]."
     )
     print("penalised_nll passes the public checks.")
 
