@@ -15,6 +15,7 @@ Also here: fitting a GLM with a student's penalised NLL, simulating spikes from 
 fitted model, inter-spike intervals and autocorrelations, slider explorers, and
 :func:`load_recording` for real recordings saved as ``.npz``.
 """
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -332,15 +333,17 @@ def load_recording(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no recording file {path}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in RECORDING_KEYS if key not in archive.files]
-            if missing:
-                raise ValueError(f"{path.name} lacks {', '.join(missing)}: a recording holds "
-                                 f"{', '.join(RECORDING_KEYS)} (see load_recording's docstring)")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path.name} is not a plain .npz archive (write it with np.savez)")
+    with np.load(path, allow_pickle=False) as archive:
+        missing = [key for key in RECORDING_KEYS if key not in archive.files]
+        if missing:
+            raise ValueError(f"{path.name} lacks {', '.join(missing)}: a recording holds "
+                             f"{', '.join(RECORDING_KEYS)} (see load_recording's docstring)")
+        try:
             values = {key: archive[key] for key in RECORDING_KEYS}
-    except (OSError, EOFError) as error:  # np.load's errors for files that are not .npz archives
-        raise ValueError(f"{path.name} is not a plain .npz archive ({error})") from None
+        except ValueError:  # numpy refuses object arrays without allow_pickle
+            raise ValueError(f"{path.name} holds Python objects, not plain arrays of numbers") from None
     stimulus = _recorded_vector(values["stimulus"], "stimulus", path)
     spike_times = _recorded_vector(values["spike_times"], "spike_times", path, allow_empty=True)
     if values["dt"].size != 1:
