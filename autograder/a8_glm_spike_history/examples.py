@@ -135,12 +135,15 @@ EXAMPLES = (
         "    phase = np.clip((t[:, None] - centres) * np.pi / (2 * spacing), -np.pi, np.pi)\n"
         "    return (1 + np.cos(phase)) / 2\n"
     ), "raised_cosine_basis", "spaced the cosines in linear time"),
-    mistake("basis-no-clip", basis(
-        "    warped = np.log(np.arange(n_lags) + offset)\n"
-        "    centres = np.linspace(warped[0], warped[-1], n_basis)\n"
-        "    phase = (warped[:, None] - centres) * np.pi / (2 * (centres[1] - centres[0]))\n"
-        "    return (1 + np.cos(phase)) / 2\n"
-    ), "raised_cosine_basis", "left out the clipping"),
+    Example(  # two cosines never reach a phase beyond pi/2: only the hidden tests, with more, see it
+        "basis-no-clip",
+        answers=basis("    warped = np.log(np.arange(n_lags) + offset)\n"
+                      "    centres = np.linspace(warped[0], warped[-1], n_basis)\n"
+                      "    phase = (warped[:, None] - centres) * np.pi / (2 * (centres[1] - centres[0]))\n"
+                      "    return (1 + np.cos(phase)) / 2\n"),
+        loses=frozenset({"test_raised_cosine_basis_hidden"}),
+        diagnosis="left out the clipping",
+    ),
     mistake("nll-penalises-offset", nll(
         "    eta = params[0] + design @ params[1:]\n"
         "    residuals = np.exp(eta) - counts\n"
