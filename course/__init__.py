@@ -12,6 +12,7 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 - ``decoding``: orientation grids, von Mises priors, the population vector, credible sets (assignment 9).
 - ``spiking``: auditory-nerve spikes for sound localization and a small spiking network (assignment 5).
 - ``efficient_coding``: gratings under a non-uniform prior, trained networks and their Fisher information (assignment 6).
+- ``glm``: a simulated retinal ganglion cell in time and the Poisson GLM with spike history (assignment 8).
 - ``mei``: natural patches, simulated V1 neurons, a small CNN encoding model and its most exciting inputs (assignment 7).
 - ``widgets``: slider explorers that draw once, statically, when run headless.
 - ``progress``: progress bars for training loops, silent when run headless.
@@ -19,6 +20,7 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 """
 
 __all__ = [
-    "checks", "decoding", "efficient_coding", "gratings", "lnp", "mei", "plotting", "population", "progress", "spiking",
+    "checks", "decoding", "efficient_coding", "glm", "gratings", "lnp", "mei", "plotting", "population", "progress",
+    "spiking",
     "stimuli", "validation", "widgets",
 ]

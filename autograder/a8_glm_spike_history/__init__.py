@@ -1,0 +1,1 @@
+"""Assignment 8 (instructor only): references, hidden checks and example submissions."""
