@@ -21,6 +21,5 @@ nothing heavy (matplotlib, scikit-learn) is imported when ``course`` itself is.
 
 __all__ = [
     "checks", "decoding", "efficient_coding", "glm", "gratings", "lnp", "mei", "plotting", "population", "progress",
-    "spiking",
-    "stimuli", "validation", "widgets",
+    "spiking", "stimuli", "validation", "widgets",
 ]
