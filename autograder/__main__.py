@@ -1,7 +1,10 @@
 """Command line: ``python -m autograder grade ASSIGNMENT`` and ``python -m autograder demo``."""
 import argparse
+import shutil
 import sys
 from pathlib import Path
+
+import nbformat
 
 from .examples import write_examples
 from .grading import GradingError, format_table, generate_release, grade
@@ -24,17 +27,50 @@ def command_grade(arguments) -> int:
     return 1 if report.not_graded else 0
 
 
+def scratch_course(course_root: Path, assignments: list[str]) -> Path:
+    """A fresh course folder in ``.grader/demo`` with copies of the ``source/`` of ``assignments``.
+
+    Its configuration loads the course's own and then points nbgrader at the scratch folder and
+    its own SQLite gradebook, so nothing there touches the course's gradebook or folders.
+    """
+    scratch = course_root / ".grader" / "demo"
+    shutil.rmtree(scratch, ignore_errors=True)
+    for assignment in assignments:
+        shutil.copytree(course_root / "source" / assignment, scratch / "source" / assignment)
+    (scratch / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(course_root / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(scratch)!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(scratch / 'gradebook.db')!r}\n")
+    return scratch
+
+
+def stale_release(course_root: Path, scratch: Path, assignment: str) -> bool:
+    """Whether ``release/<assignment>`` differs from the release the scratch course built from ``source/``."""
+    built = sorted((scratch / "release" / assignment).glob("*.ipynb"))
+    committed = course_root / "release" / assignment
+    return {path.name for path in built} != {path.name for path in committed.glob("*.ipynb")} or any(
+        nbformat.read(path, as_version=4) != nbformat.read(committed / path.name, as_version=4) for path in built)
+
+
 def command_demo(arguments) -> int:
-    """Release every assignment, grade its bundled example submissions, print the tables."""
+    """In a scratch course: release every assignment, grade its bundled example submissions, print the tables."""
+    course_root = arguments.course_dir.resolve()
+    chosen = arguments.assignments or assignments(course_root)
+    scratch = scratch_course(course_root, chosen)
+    print(f"scratch course: {scratch} (the course's own gradebook and folders are left alone)")
     failed = False
-    for assignment in arguments.assignments or assignments(arguments.course_dir):
-        generate_release(arguments.course_dir, assignment)
-        students = write_examples(arguments.course_dir, assignment)
+    for assignment in chosen:
+        generate_release(scratch, assignment)
+        students = write_examples(scratch, assignment)
         print(f"\n{assignment}: release built, {len(students)} example submissions written; grading ...")
-        report = grade(arguments.course_dir, assignment, force=True, progress=True)
+        report = grade(scratch, assignment, force=True, progress=True)
         print(format_table(report))
         failed |= bool(report.not_graded)
-    print(f"\nper-cell CSVs in {arguments.course_dir / 'reports'}, feedback in {arguments.course_dir / 'feedback'}")
+        if stale_release(course_root, scratch, assignment):
+            print(f"release/{assignment} differs from its source: copy {scratch / 'release' / assignment}/*.ipynb "
+                  f"to release/{assignment}/ and commit them")
+    print(f"\nscratch course: {scratch}\nper-cell CSVs in {scratch / 'reports'}, feedback in {scratch / 'feedback'}")
     return 1 if failed else 0
 
 
@@ -48,7 +84,7 @@ def main(argv=None) -> int:
     grade_parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler to use instead")
     grade_parser.add_argument("--force", action="store_true", help="grade again even unchanged submissions")
     grade_parser.set_defaults(run=command_grade)
-    demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions")
+    demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions in a scratch course (.grader/demo)")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)
     arguments = parser.parse_args(argv)

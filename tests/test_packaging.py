@@ -1,5 +1,7 @@
 """The two install paths pin the same versions, the wheel holds what students import, and the README's commands are the ones that work."""
 import ast
+import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -11,6 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from nbgrader.api import Gradebook
+
+from autograder.examples import examples_for
 
 from conftest import REPO
 
@@ -136,3 +141,34 @@ def test_the_wheel_carries_the_bsd_license(wheel):
         assert licenses and "BSD 3-Clause License" in archive.read(licenses[0]).decode()
     assert "License-Expression: BSD-3-Clause" in metadata
     assert (REPO / "LICENSE").read_text().startswith("BSD 3-Clause License")
+
+
+def course_state(folder: Path, leave_out: Path) -> dict[str, str]:
+    """Every file under ``folder`` but ``leave_out``: its content's hash and modification time."""
+    return {path.relative_to(folder).as_posix(): f"{hashlib.sha256(path.read_bytes()).hexdigest()} {path.stat().st_mtime_ns}"
+            for path in folder.rglob("*") if path.is_file() and leave_out not in path.parents}
+
+
+@pytest.mark.slow
+def test_the_demo_grades_in_a_scratch_course_and_leaves_the_course_alone(tmp_path):
+    course = copy_repository(tmp_path / "course")
+    assignment, student = "a1_lnp_sta", "alice"
+    # An instructor's course in use: a gradebook, a submission, its grades, feedback and reports.
+    (course / "gradebook.db").write_bytes(b"the instructor's gradebook")
+    for folder in ("submitted", "autograded", "feedback"):
+        shutil.copytree(course / "release" / assignment, course / folder / student / assignment)
+    (course / "reports").mkdir()
+    (course / "reports" / f"{assignment}-cells.csv").write_text("student\nalice\n")
+    scratch = course / ".grader" / "demo"
+    before = course_state(course, scratch)
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in {"PYTHONPATH", "COURSE_STATIC_WIDGETS"}}
+    demo = subprocess.run(["bash", "tasks.sh", "demo", assignment], cwd=course, capture_output=True, text=True,
+                          timeout=1200, env={**environment, "COURSE_VENV": sys.prefix})
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert course_state(course, scratch) == before
+    examples = examples_for(assignment)
+    assert f"{assignment}: {len(examples)} graded, 0 not graded" in demo.stdout
+    assert f"scratch course: {scratch}" in demo.stdout and "differs from its source" not in demo.stdout
+    with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}") as gradebook:
+        assert sorted(student.id for student in gradebook.students) == sorted(example.student for example in examples)
