@@ -1,7 +1,9 @@
-"""Command line: ``python -m autograder grade ASSIGNMENT`` and ``python -m autograder demo``."""
+"""Command line: ``python -m autograder grade ASSIGNMENT``, ``demo`` and ``student-bundle``."""
 import argparse
 import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -74,6 +76,49 @@ def command_demo(arguments) -> int:
     return 1 if failed else 0
 
 
+STUDENT_PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "course")
+BUNDLE_README = """\
+# {name}
+
+The course's notebooks (release/, one folder per assignment) and the `course` package they
+import ({wheel}). With Python 3.11, in this folder:
+
+```bash
+python3.11 -m venv .venv
+.venv/bin/pip install torch==2.13.0 && .venv/bin/pip install neural_coding_course-*.whl
+.venv/bin/jupyter lab release/
+```
+"""
+
+
+def build_wheel(course_root: Path, out: Path) -> Path:
+    """The wheel of the ``course`` package, built by pip from the files a regular install needs."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name in STUDENT_PACKAGE_FILES:
+            if (course_root / name).is_dir():
+                shutil.copytree(course_root / name, Path(folder) / name,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy(course_root / name, folder)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), folder],
+                       check=True)
+    [wheel] = out.glob("neural_coding_course-*.whl")
+    return wheel
+
+
+def command_student_bundle(arguments) -> int:
+    """Write ``<out>/neural-coding-course/`` and its zip: the release notebooks and the wheel, no solutions."""
+    course_root, out = arguments.course_dir.resolve(), arguments.out.resolve()
+    bundle = out / "neural-coding-course"
+    shutil.rmtree(bundle, ignore_errors=True)
+    shutil.copytree(course_root / "release", bundle / "release", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    wheel = build_wheel(course_root, bundle)
+    (bundle / "README.md").write_text(BUNDLE_README.format(name=bundle.name, wheel=wheel.name))
+    archive = shutil.make_archive(str(bundle), "zip", root_dir=out, base_dir=bundle.name)
+    print(f"student bundle: {archive}\n  (the folder {bundle}: release/, {wheel.name}, README.md)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     parser.add_argument("--course-dir", type=Path, default=COURSE_ROOT, help="nbgrader course directory")
@@ -87,6 +132,10 @@ def main(argv=None) -> int:
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions in a scratch course (.grader/demo)")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)
+    bundle_parser = commands.add_parser("student-bundle",
+                                        help="zip the release notebooks and the course package's wheel for students")
+    bundle_parser.add_argument("--out", type=Path, default=COURSE_ROOT / "dist", help="folder for the bundle (default: dist/)")
+    bundle_parser.set_defaults(run=command_student_bundle)
     arguments = parser.parse_args(argv)
     try:
         return arguments.run(arguments)
