@@ -446,7 +446,7 @@ def exchange_course(unix_users):
     instructor.give(folder)
     folder.chmod(0o700)
     course = ExchangeCourse(instructor, folder, exchange)
-    course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
+    course.nbgrader("generate_assignment", ASSIGNMENT)
     course.as_instructor("chmod", "600", "gradebook.db")
     course.nbgrader("release_assignment", ASSIGNMENT)
     # Submissions can be renamed or removed only by the student who made them.

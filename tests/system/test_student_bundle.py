@@ -5,14 +5,20 @@ repository; a student (a Unix user with Debian's Python and nothing else) unzips
 it in a fresh virtual environment and starts JupyterLab with the README's commands, run as
 written; in the browser, assignment 1's first cell (which imports ``course.checks``) runs, and
 the whole notebook runs headless, stopping only at the unfinished exercises.
+
+The student's pip takes its packages from a folder of wheels that root fills from its own pip
+cache (``PIP_NO_INDEX``, ``PIP_FIND_LINKS``), as a classroom mirror would: a new Unix user has no
+cache, and downloading everything again would take minutes.
 """
 import json
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -59,13 +65,30 @@ def test_the_bundle_holds_the_release_notebooks_and_the_wheel_and_no_solution(bu
 
 
 @pytest.fixture(scope="module")
-def student_lab(bundle, unix_users, tmp_path_factory):
+def wheelhouse(bundle):
+    """Every wheel the bundle's install needs, from root's pip cache, in a folder every user can read."""
+    folder = Path(tempfile.mkdtemp(prefix="nc-wheelhouse-", dir="/tmp"))
+    folder.chmod(0o755)
+    [wheel] = (bundle.parent / BUNDLE).glob("*.whl")
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--dest", str(folder), "torch==2.13.0",
+                        str(wheel)], check=True, capture_output=True, timeout=1200)
+        for path in folder.iterdir():
+            path.chmod(0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def student_lab(bundle, wheelhouse, unix_users, tmp_path_factory):
     """A student installs the bundle as the README says and starts JupyterLab with its last command."""
     student = unix_users("stu")
     shutil.copy(bundle, student.home)
     student.give(student.home / bundle.name)
     *install, start = STUDENT_COMMANDS.splitlines()
-    environment = {"PATH": STUDENT_PATH, "BROWSER": "true"}  # no browser opens on the student's side
+    environment = {"PATH": STUDENT_PATH, "BROWSER": "true",  # no browser opens on the student's side
+                   "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
     started = time.monotonic()
     student.run("bash", "-euc", "\n".join(install), env=environment, timeout=1200)
     print(f"student: unzipped and installed in {time.monotonic() - started:.0f} s")
@@ -85,6 +108,7 @@ def student_lab(bundle, unix_users, tmp_path_factory):
         yield student, folder, address[1], address[2]
     finally:
         stop(process)
+        shutil.rmtree(folder / ".venv", ignore_errors=True)  # root removes it faster than userdel does
 
 
 def test_a_student_installs_the_bundle_opens_a_notebook_and_runs_it(student_lab, page):
