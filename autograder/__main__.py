@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade ASSIGNMENT``, ``demo`` and ``student-bundle``."""
+"""Command line: ``python -m autograder grade ASSIGNMENT`` and ``python -m autograder demo``."""
 import argparse
 import shutil
 import subprocess
@@ -29,15 +29,15 @@ def command_grade(arguments) -> int:
     return 1 if report.not_graded else 0
 
 
-def scratch_course(course_root: Path, assignments: list[str]) -> Path:
-    """A fresh course folder in ``.grader/demo`` with copies of the ``source/`` of ``assignments``.
+def scratch_course(course_root: Path, chosen: list[str]) -> Path:
+    """A fresh course folder in ``.grader/demo`` with copies of the ``source/`` of the ``chosen`` assignments.
 
     Its configuration loads the course's own and then points nbgrader at the scratch folder and
     its own SQLite gradebook, so nothing there touches the course's gradebook or folders.
     """
     scratch = course_root / ".grader" / "demo"
     shutil.rmtree(scratch, ignore_errors=True)
-    for assignment in assignments:
+    for assignment in chosen:
         shutil.copytree(course_root / "source" / assignment, scratch / "source" / assignment)
     (scratch / "nbgrader_config.py").write_text(
         "c = get_config()\n"
