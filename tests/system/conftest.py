@@ -9,7 +9,7 @@ What these tests need, and what provides it on CI (``.ci/run``):
   (its commands, run as written, with a folder in /tmp for ``/opt/neural-coding`` and a clean
   copy of the repository for ``/path/to/course``): a regular install into a world-readable
   environment made from Debian's ``/usr/bin/python3.11``. It is built once and kept in /tmp,
-  named by a hash of what goes into it (pip's cache makes a rebuild take about a minute);
+  named by a hash of what goes into it (with pip's cache, a rebuild takes a few minutes);
 - configurable-http-proxy, installed by ``npm ci --prefix tests/system`` (pinned in
   ``package-lock.json``) for JupyterHub;
 - bubblewrap, for the grader's sandbox.
