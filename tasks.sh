@@ -12,10 +12,12 @@ VENV="${COURSE_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 
 find_python311() {
-    for candidate in python3.11 python3; do
+    # Debian's Python first: a venv made from it can be run by every user (JupyterHub, the
+    # system tests' Unix users); one made from a Python under a private home folder cannot.
+    for candidate in /usr/bin/python3.11 python3.11 python3; do
         if command -v "$candidate" >/dev/null 2>&1 &&
             "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-            echo "$candidate"
+            command -v "$candidate"
             return
         fi
     done
@@ -24,8 +26,12 @@ find_python311() {
 }
 
 ensure_environment() {
-    if [ ! -x "$PY" ]; then
-        "$(find_python311)" -m venv "$VENV"
+    local python
+    python="$(find_python311)"
+    # A .venv made from another Python (pyenv's, say) is made again from the one found above.
+    local base='import sys; print(sys.base_prefix)'
+    if [ ! -x "$PY" ] || [ "$("$PY" -c "$base")" != "$("$python" -c "$base")" ]; then
+        "$python" -m venv --clear "$VENV"
     fi
     local stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
     if [ ! -f "$stamp" ]; then

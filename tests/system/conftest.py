@@ -5,8 +5,11 @@ What these tests need, and what provides it on CI (``.ci/run``):
 - Debian's chromium (``apt-get install chromium``), driven by Playwright for Python
   through its executable path: Playwright never downloads a browser here;
 - root, to create an instructor and students as Unix users and run nbgrader as each of them;
-- a course environment that every user can run: built from Debian's ``/usr/bin/python3.11``,
-  not from a Python under a private home folder (pyenv's ``/root/.pyenv`` is mode 0700);
+- the students' course environment, built as the README's JupyterHub section tells a hub admin
+  (its commands, run as written, with a folder in /tmp for ``/opt/neural-coding`` and a clean
+  copy of the repository for ``/path/to/course``): a regular install into a world-readable
+  environment made from Debian's ``/usr/bin/python3.11``. It is built once and kept in /tmp,
+  named by a hash of what goes into it (with pip's cache, a rebuild takes a few minutes);
 - configurable-http-proxy, installed by ``npm ci --prefix tests/system`` (pinned in
   ``package-lock.json``) for JupyterHub;
 - bubblewrap, for the grader's sandbox.
@@ -19,6 +22,8 @@ the users created here are removed when the system tests end.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import pwd
@@ -29,7 +34,6 @@ import signal
 import socket
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -39,6 +43,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from test_packaging import copy_repository
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE / "screenshots"  # for maintainers; git-ignored
@@ -46,10 +51,40 @@ CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PROXY = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
-ENV_BIN = Path(sys.executable).parent  # the course environment's bin/ (not resolved: a venv)
 REQUIRED = os.environ.get("COURSE_REQUIRE_SYSTEM_TESTS") == "1"
 COURSE_ID = "neural-coding"
 ASSIGNMENT = "a1_lnp_sta"  # the assignment the exchange and the hub tests release
+README = (REPO / "README.md").read_text()
+HUB_SECTION = README.split("\n## JupyterHub\n", 1)[1].split("\n## ", 1)[0]
+README_ENV, README_COURSE, README_EXCHANGE = "/opt/neural-coding", "/path/to/course", "/srv/nbgrader/exchange"
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The fenced ``language`` blocks of the README's JupyterHub section."""
+    return re.findall(rf"^```{language}\n(.*?)^```", HUB_SECTION, flags=re.M | re.S)
+
+
+def readme_block(language: str, containing: str) -> str:
+    [block] = [block for block in readme_blocks(language) if containing in block]
+    return block
+
+
+ADMIN_COMMANDS = readme_block("bash", f"-m venv {README_ENV}")  # root builds the students' environment
+EXCHANGE_COMMANDS = readme_block("bash", README_EXCHANGE)
+
+
+def _environment_digest() -> str:
+    """What the students' environment is made of: the commands, the package's files, Debian's Python."""
+    digest = hashlib.sha256(ADMIN_COMMANDS.encode())
+    for path in [REPO / "pyproject.toml", REPO / "LICENSE", *sorted((REPO / "course").rglob("*.py"))]:
+        digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    with contextlib.suppress(OSError):
+        digest.update(Path("/usr/bin/python3.11").resolve().read_bytes()[:1 << 20])
+    return digest.hexdigest()[:16]
+
+
+STUDENTS_ENV = Path(tempfile.gettempdir()) / f"neural-coding-students-{_environment_digest()}"
+ENV_BIN = STUDENTS_ENV / "bin"  # the students' environment: every user's server, kernel and nbgrader
 
 
 def unavailable(reason: str):
@@ -145,8 +180,8 @@ class LabServer:
 
 
 @pytest.fixture(scope="package")
-def lab_server(tmp_path_factory):
-    """JupyterLab from the course environment, as a student starts it, with its own config folders.
+def lab_server(tmp_path_factory, students_environment):
+    """JupyterLab from the students' environment, as a student starts it, with its own config folders.
 
     The kernels do not get the test suite's variables: no ``COURSE_STATIC_WIDGETS`` (widgets are
     live), no ``PYTHONPATH`` to the repository (``autograder`` is not importable, as for students).
@@ -159,7 +194,7 @@ def lab_server(tmp_path_factory):
     env = clean_environment(HOME=home, JUPYTER_CONFIG_DIR=home / ".jupyter", JUPYTER_DATA_DIR=home / "data",
                             JUPYTER_RUNTIME_DIR=home / "runtime", IPYTHONDIR=home / "ipython",
                             MPLCONFIGDIR=home / "matplotlib")
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    command = [ENV_BIN / "python", "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
                # the tests read cell outputs from the page's notebook model (window.jupyterapp)
                "--LabApp.expose_app_in_browser=True"]
@@ -250,7 +285,8 @@ class UnixUser:
         return process
 
     def python(self, code: str, *arguments, **options) -> subprocess.CompletedProcess:
-        return self.run(sys.executable, "-c", code, *arguments, **options)
+        """Run ``code`` in the students' environment's Python, as this user."""
+        return self.run(ENV_BIN / "python", "-c", code, *arguments, **options)
 
     def give(self, path: Path) -> None:
         """Make ``path`` (and everything under it) this user's."""
@@ -269,7 +305,7 @@ class UnixUser:
         return found
 
 
-def _let_others_through(folder: Path) -> list[tuple[Path, int]]:
+def let_others_through(folder: Path) -> list[tuple[Path, int]]:
     """Give other users search (x, never read) permission on ``folder`` and every folder above it.
 
     A clone made in a private folder (``mktemp -d``, a home folder) is otherwise out of reach of
@@ -284,31 +320,52 @@ def _let_others_through(folder: Path) -> list[tuple[Path, int]]:
     return changed
 
 
+def run_commands(commands: str, replacements: dict[str, str], **options) -> None:
+    """Run the README's ``commands`` line by line, as written but for ``replacements`` of its paths."""
+    for line in filter(None, commands.splitlines()):
+        for old, new in replacements.items():
+            line = line.replace(old, new)
+        process = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=1200, **options)
+        if process.returncode:
+            raise AssertionError(f"{line}\nexited with {process.returncode}:\n{process.stdout[-3000:]}\n"
+                                 f"{process.stderr[-3000:]}")
+
+
 @pytest.fixture(scope="package")
-def course_environment():
-    """Root, and a course environment that other users can run; skip (or fail on CI) otherwise."""
+def students_environment(tmp_path_factory) -> Path:
+    """The students' environment, built by the README's admin commands (once: kept in /tmp by its digest)."""
+    if not Path("/usr/bin/python3.11").exists():
+        unavailable("no /usr/bin/python3.11: the students' environment is built from Debian's Python "
+                    "(apt-get install python3.11-venv)")
+    built = STUDENTS_ENV / ".built-by-the-readme-commands"
+    with open(Path(tempfile.gettempdir()) / "neural-coding-students.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another session may be building the same one
+        if not built.exists():
+            shutil.rmtree(STUDENTS_ENV, ignore_errors=True)
+            copy = copy_repository(tmp_path_factory.mktemp("instructors-copy"))  # private: mode 0700 above it
+            started = time.monotonic()
+            run_commands(ADMIN_COMMANDS, {README_ENV: str(STUDENTS_ENV), README_COURSE: str(copy)},
+                         env={"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8"},
+                         cwd=tempfile.gettempdir())
+            built.write_text(f"{time.monotonic() - started:.0f} s\n")
+    return STUDENTS_ENV
+
+
+@pytest.fixture(scope="package")
+def course_environment(students_environment):
+    """Root, and the students' environment, which other users can run; skip (or fail on CI) otherwise."""
     if os.geteuid() != 0:
         unavailable("needs root: the test creates Unix users and runs nbgrader as each of them")
-    changed = _let_others_through(REPO)
     try:
-        yield _usable_course_environment()
-    finally:
-        for path, mode in reversed(changed):
-            path.chmod(mode)
-
-
-def _usable_course_environment() -> Path:
-    try:
-        probe = subprocess.run([sys.executable, "-c", "import course, nbgrader, jupyterlab, jupyterhub"],
+        probe = subprocess.run([ENV_BIN / "python", "-c", "import course, nbgrader, jupyterlab, jupyterhub"],
                                user="nobody", group="nogroup", extra_groups=[], cwd="/",
                                env=clean_environment(HOME="/nonexistent"), capture_output=True, text=True, timeout=120)
         problem = probe.stderr.strip().splitlines()[-1:] if probe.returncode else None
     except (OSError, subprocess.SubprocessError) as error:
         problem = [str(error)]
     if problem:
-        unavailable(f"other users cannot run the course environment {sys.prefix} ({problem[0]}): build it from "
-                    f"/usr/bin/python3.11, as .ci/run does, not from a Python under a private home folder")
-    return Path(sys.prefix)
+        unavailable(f"other users cannot run the students' environment {students_environment} ({problem[0]})")
+    return students_environment
 
 
 @pytest.fixture(scope="package")
@@ -356,14 +413,16 @@ class ExchangeCourse:
         return self.instructor.run(*command, cwd=self.folder, env=self.environment, **options)
 
     def nbgrader(self, *arguments, **options) -> subprocess.CompletedProcess:
-        return self.as_instructor(sys.executable, "-m", "nbgrader", *arguments, **options)
+        """``nbgrader ...`` as the instructor, in the course folder (the students' environment on PATH)."""
+        return self.as_instructor("nbgrader", *arguments, **options)
 
     def enrol(self, student: UnixUser) -> None:
-        """The student's ``~/.jupyter/nbgrader_config.py``: the course id and the exchange."""
+        """The student's ``~/.jupyter/nbgrader_config.py``, the README's, with this course's exchange."""
         config = student.home / ".jupyter" / "nbgrader_config.py"
         config.parent.mkdir(exist_ok=True)
-        config.write_text(f"c = get_config()\nc.CourseDirectory.course_id = {self.course_id!r}\n"
-                          f"c.Exchange.root = {str(self.exchange)!r}\n")
+        block = readme_block("python", "c.Exchange.root")
+        assert f"course_id = {self.course_id!r}" in block.replace('"', "'")
+        config.write_text(block.replace(README_EXCHANGE, str(self.exchange)))
         student.give(config.parent)
 
 
@@ -373,10 +432,10 @@ def exchange_course(unix_users):
     base = Path(tempfile.mkdtemp(prefix="nc-exchange-", dir="/tmp"))
     base.chmod(0o755)
     exchange = base / "exchange"
-    exchange.mkdir()
     # Writable by everyone, as nbgrader requires, with the sticky bit: only its owner can rename or
-    # remove the course folder (nbgrader#1225).
-    exchange.chmod(0o1777)
+    # remove the course folder (nbgrader#1225). The README's command:
+    run_commands(EXCHANGE_COMMANDS, {README_EXCHANGE: str(exchange)})
+    assert stat.S_IMODE(exchange.stat().st_mode) == 0o1777
     instructor = unix_users("inst")
     folder = instructor.home / COURSE_ID
     folder.mkdir()
@@ -387,7 +446,7 @@ def exchange_course(unix_users):
     instructor.give(folder)
     folder.chmod(0o700)
     course = ExchangeCourse(instructor, folder, exchange)
-    course.nbgrader("generate_assignment", ASSIGNMENT, "--force")
+    course.nbgrader("generate_assignment", ASSIGNMENT)
     course.as_instructor("chmod", "600", "gradebook.db")
     course.nbgrader("release_assignment", ASSIGNMENT)
     # Submissions can be renamed or removed only by the student who made them.

@@ -10,7 +10,6 @@ builders (the model answers, and a named mistake of ``autograder/a1_lnp_sta/exam
 import csv
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,7 @@ class RoundTrip:
 
 
 def nbgrader(user, *arguments, **options):
-    return user.run(sys.executable, "-m", "nbgrader", *arguments, **options)
+    return user.run("nbgrader", *arguments, **options)
 
 
 def complete(student, example: Example) -> None:
@@ -77,9 +76,9 @@ def round_trip(exchange_course, unix_users):
 
     course.nbgrader("collect", ASSIGNMENT)
     sandbox = json.loads(course.as_instructor(
-        sys.executable, "-c", "import json; from autograder.isolation import isolation_mechanisms as m; "
+        "python", "-c", "import json; from autograder.isolation import isolation_mechanisms as m; "
                               "print(json.dumps(m()))").stdout)
-    grading = course.as_instructor(sys.executable, "-m", "autograder", "grade", ASSIGNMENT, timeout=900)
+    grading = course.as_instructor("python", "-m", "autograder", "grade", ASSIGNMENT, timeout=900)
     print(grading.stdout)
     print(grading.stderr[-2000:])
     course.nbgrader("release_feedback", ASSIGNMENT)
