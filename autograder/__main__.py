@@ -10,7 +10,7 @@ import nbformat
 
 from .examples import write_examples
 from .grading import GradingError, format_table, generate_release, grade
-from .instructor import add_instructor_parsers
+from .instructor import add_instructor_parsers, instructor_artefacts
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,9 @@ def command_demo(arguments) -> int:
         report = grade(scratch, assignment, force=True, progress=True)
         print(format_table(report))
         failed |= bool(report.not_graded)
+        print("instructor's reports (class report, similarity, LMS files for an example roster):")
+        for path in instructor_artefacts(scratch, assignment):
+            print(f"  {path}")
         if stale_release(course_root, scratch, assignment):
             print(f"release/{assignment} differs from its source: copy {scratch / 'release' / assignment}/*.ipynb "
                   f"to release/{assignment}/ and commit them")
