@@ -23,6 +23,7 @@ import signal
 import socket
 import sys
 import time
+import traceback
 import types
 
 try:
@@ -154,26 +155,27 @@ def run_cell(shell, code: str, max_chars: int) -> dict:
     return {"outputs": outputs.finish(), "execution_count": shell.execution_count - 1}
 
 
-_FD_FILES: dict[int, tuple[str, list]] = {}
+_FD_FILES: dict[int, list] = {}
 
 
 def _capture_fds() -> None:
-    """Point file descriptors 1 and 2 at files, so output from C code and subprocesses is kept too."""
+    """Point file descriptors 1 and 2 at anonymous memory files, so output from C code and subprocesses is kept too.
+
+    They have no path: nothing can create or replace them beforehand.
+    """
     for fd, name in ((1, "stdout"), (2, "stderr")):
-        path = f"/tmp/grader-fd{fd}-{os.getpid()}"
-        target = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        target = os.memfd_create(f"grader-{name}")
         os.dup2(target, fd)
         os.close(target)
-        _FD_FILES[fd] = (path, [0])
+        _FD_FILES[fd] = [0]
 
 
 def _collect_fd_output(outputs: Outputs) -> None:
-    for fd, (path, offset) in _FD_FILES.items():
-        with open(path, "rb") as handle:
-            handle.seek(offset[0])
-            data = handle.read(1 << 20)
-            offset[0] = handle.tell()
-        outputs.stream("stdout" if fd == 1 else "stderr", data.decode(errors="replace"))
+    for fd, offset in _FD_FILES.items():
+        with contextlib.suppress(OSError):
+            data = os.pread(fd, 1 << 20, offset[0])
+            offset[0] += len(data)
+            outputs.stream("stdout" if fd == 1 else "stderr", data.decode(errors="replace"))
 
 
 # --------------------------------------------------------------------------- serving the checker
@@ -242,7 +244,7 @@ class Server:
                 wire.send(self.sock, {"reply_to": request["seq"], "error": _describe(error)})
 
     def op_run(self, request):
-        return run_cell(self.shell, request["code"], self.max_chars)
+        return run_cell(self.shell, request["code"], min(self.max_chars, request.get("max_chars", self.max_chars)))
 
     def op_lookup(self, request):
         namespace = self.shell.user_ns
@@ -344,11 +346,17 @@ def _limit_memory(extra_bytes: int) -> None:
 
 
 def become_submission(sock: socket.socket, order: dict, shell) -> None:
-    """In the forked child: limit, isolate the working folder, then serve the checker."""
+    """In the forked child: enter a private world (in bubblewrap), limit, then serve the checker."""
+    if order.get("private"):
+        from private_world import enter
+
+        enter(order["workdir"], order["staging"], order["scratch_bytes"], order["max_inodes"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (order["max_processes"],) * 2)
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the checker interrupts a slow cell
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (order["max_file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (order["max_open_files"],) * 2)
     if sys.platform.startswith("linux"):
         _limit_memory(order["memory_bytes"])
     os.chdir(order["workdir"])
@@ -363,24 +371,30 @@ def _reap() -> None:
             pass
 
 
-def _kill_everything_else(timeout: float = 10.0) -> int:
-    """Kill every process of this sandbox except the zygote (and the sandbox's init), and wait until they are gone.
+def _end_submission(pid: int, private: bool, timeout: float = 10.0) -> None:
+    """Kill every process of one submission and wait until they are gone.
 
     Killed processes count against the process limit until they are reaped; the
-    next notebook must not start while a fork bomb's remains still fill it.
+    next notebook must not start while a fork bomb's remains still fill it. In a
+    private world the keeper exits only once the submission's PID namespace is empty.
     """
-    own, killed = os.getpid(), set()
+    with contextlib.suppress(ProcessLookupError):
+        if private:
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.killpg(pid, signal.SIGKILL)
     deadline = time.monotonic() + timeout
-    while True:
-        others = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own)]
-        if not others or time.monotonic() > deadline:
-            return len(killed)
-        for pid in others:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-        _reap()
-        time.sleep(0.02)
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.01)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)  # its PID 1 dies with it (parent-death signal)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _fork(timeout: float = 10.0) -> int:
@@ -396,10 +410,16 @@ def _fork(timeout: float = 10.0) -> int:
             time.sleep(0.05)
 
 
-def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
+def zygote(control: socket.socket, private: bool) -> None:
+    if private:
+        from private_world import PR_SET_DUMPABLE, prctl
+
+        prctl(PR_SET_DUMPABLE, 0)  # no process of the same user may read or trace the zygote
     preload()
     shell = make_shell()
-    control.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    with open("/proc/self/statm") as handle:
+        resident = int(handle.read().split()[1]) * resource.getpagesize()
+    control.sendall(json.dumps({"ready": True, "pid": os.getpid(), "resident_bytes": resident}).encode())
     while True:
         data, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
         if not data:
@@ -418,20 +438,18 @@ def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
                 control.close()
                 try:
                     become_submission(socket.socket(fileno=fds[0]), order, shell)
+                except BaseException:  # noqa: BLE001 -- into the worker's sandbox log, for the instructor
+                    traceback.print_exc()
                 finally:
                     os._exit(0)
             os.close(fds[0])
             reply = {"pid": pid}
-        elif order["op"] == "signal":
+        elif order["op"] == "signal":  # a keeper forwards it to its submission
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(order["pid"], order["signal"])
+                (os.kill if private else os.killpg)(order["pid"], order["signal"])
         elif order["op"] == "clean":
-            if own_pid_namespace:
-                reply = {"killed": _kill_everything_else()}
-            else:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(order["pid"], signal.SIGKILL)
-                _reap()
+            _end_submission(order["pid"], private)
+            _reap()
         elif order["op"] == "exit":
             return
         control.sendall(json.dumps(reply).encode())
@@ -439,4 +457,4 @@ def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
 
 if __name__ == "__main__":
     sys.stdin.close()
-    zygote(socket.socket(fileno=int(sys.argv[1])), own_pid_namespace=sys.argv[2] == "pidns")
+    zygote(socket.socket(fileno=int(sys.argv[1])), private=sys.argv[2] == "private")
