@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from .sandbox import wire
-from .sandbox.student_side import Outputs, _Stream
+from .sandbox.student_side import ALWAYS_KEPT_CHARS, Outputs, _Stream, shortened_error
 
 SANDBOX_CODE = Path(__file__).resolve().parent / "sandbox"
 COURSE_PACKAGE = Path(importlib.util.find_spec("course").origin).resolve().parent
@@ -502,7 +502,7 @@ class SubmissionProcess:
                     reply = self.request({"op": "run", "code": cell["source"], "max_chars": room})
                     outputs, count = reply.get("outputs"), reply.get("execution_count")
                 outputs, used = checked_outputs(outputs, room)
-                self.output_room -= used
+                self.output_room = max(self.output_room - used, 0)
                 results.append({"outputs": outputs, "execution_count": count if type(count) is int else None})
             except CellTimeout:
                 results.append({"outputs": [_timeout_error(self.limits.cell_timeout)], "execution_count": None})
@@ -512,6 +512,8 @@ class SubmissionProcess:
                 problems.append(str(died))
                 self.alive = False
                 results.append(_not_run(str(died)))
+            except RemoteFailure as failure:
+                results.append({"outputs": [_error("RefusedReply", str(failure))], "execution_count": None})
             finally:
                 self.revoke_callbacks()
         return results, problems
@@ -538,6 +540,8 @@ class SubmissionProcess:
                     if "error" in reply:
                         raise RemoteFailure(reply["error"])
                     return reply
+        except wire.Refused as refused:  # read whole, refused: the student's code sent it, the stream is in step
+            raise RemoteFailure({"type": "WireError", "message": f"the grader refused a reply: {refused}"}) from None
         except (wire.WireError, OSError) as error:
             if isinstance(error, TimeoutError):
                 raise CellTimeout() from None
@@ -816,16 +820,32 @@ def checked_outputs(outputs, room: int) -> tuple[list[dict], int]:
         output = _output_fields(output)
         if output is None:
             continue
-        size = len(json.dumps(output))
+        size = _size(output)
         if used + size > room:
-            dropped += size
-            continue
+            if output["output_type"] == "error":  # an error decides the grade: kept, shortened
+                output = shortened_error(output)
+            elif output["output_type"] == "stream":  # cut to the room left; stderr keeps a little past it
+                text = output["text"]
+                keep = max(room - used, ALWAYS_KEPT_CHARS if output["name"] == "stderr" else 0)
+                dropped += max(len(text) - keep, 0)
+                output = output | {"text": text[:keep]}
+                if not output["text"]:
+                    continue
+            else:
+                dropped += size
+                continue
+            size = _size(output)
         kept.append(output)
         used += size
     if dropped:
         kept.append({"output_type": "stream", "name": "stdout",
                      "text": f"\n[output cut by the grader: {dropped} more characters over the limit]\n"})
     return kept, used
+
+
+def _size(output: dict) -> int:
+    """Characters an output takes: its text for a stream (as the sandbox counts), its JSON otherwise."""
+    return len(output["text"]) if output["output_type"] == "stream" else len(json.dumps(output))
 
 
 def _output_fields(output) -> dict | None:
@@ -878,6 +898,10 @@ def run_test_cell(source: str, namespace: RemoteNamespace, max_chars: int) -> li
             outputs.add({"output_type": "error", "ename": type(error).__name__, "evalue": str(error),
                          "traceback": traceback.format_exception(error)})
     return outputs.finish()
+
+
+def _error(name: str, message: str) -> dict:
+    return {"output_type": "error", "ename": name, "evalue": message, "traceback": [f"{name}: {message}"]}
 
 
 def _timeout_error(seconds: float) -> dict:

@@ -83,7 +83,7 @@ def corpus(course):
          WHITENED | NONLINEARITY),
         ("fork-bomb", with_cell(perfect, "import os\nfor _ in range(300):\n    if os.fork() == 0:\n"
                                          f"        os.execvp('sleep', ['sleep', '{SLEEP}'])"), set()),
-        ("print-a-million-lines", with_cell(perfect, "for i in range(10**6):\n    print(i)"), set()),
+        ("print-a-million-lines", with_cell(perfect, "for i in range(4 * 10**5):\n    print(i)"), set()),
         ("deleted-test-cell", without(blank, "test_compute_STA_hidden"), ALL_TESTS),
         ("duplicated-test-cell", duplicated(perfect, "test_compute_STA_public"), set()),
         ("edited-test-cells", edited(edited(blank, "test_compute_STA_hidden", "pass"),
@@ -192,7 +192,7 @@ def test_output_floods_are_cut(graded):
     course, *_ = graded
     path = course / "autograded" / "print-a-million-lines" / A / "lnp_sta.ipynb"
     assert path.stat().st_size < 3 * 2**20
-    text = outputs_of(course, "print-a-million-lines", "range(10**6)")
+    text = outputs_of(course, "print-a-million-lines", "range(4 * 10**5)")
     assert "Output truncated" in text or "cut by the grader" in text  # nbgrader's LimitOutput, or the sandbox's cap
 
 

@@ -39,8 +39,16 @@ PRELOAD = (
 
 
 # --------------------------------------------------------------------------- outputs
+ALWAYS_KEPT_CHARS = 2000  # of an error or of stderr text: past every cap, they still decide the grade
+
+
 class Outputs:
-    """A cell's outputs in nbformat's shape, with a cap on how much text is kept."""
+    """A cell's outputs in nbformat's shape, with a cap on how much text is kept.
+
+    Errors and stderr text are kept (shortened) even past the cap: nbgrader
+    scores a test cell 0 when it has either, so a flood of output before them
+    must not turn a failed test into a passed one.
+    """
 
     def __init__(self, max_chars: int):
         self.items: list[dict] = []
@@ -50,9 +58,10 @@ class Outputs:
     def stream(self, name: str, text: str) -> None:
         if not text:
             return
-        if len(text) > self.room:
-            self.dropped += len(text) - max(self.room, 0)
-            text = text[: max(self.room, 0)]
+        keep = max(self.room, ALWAYS_KEPT_CHARS if name == "stderr" else 0)
+        if len(text) > keep:
+            self.dropped += len(text) - keep
+            text = text[:keep]
         self.room -= len(text)
         if text:
             last = self.items[-1] if self.items else None
@@ -63,7 +72,10 @@ class Outputs:
 
     def add(self, output: dict) -> None:
         size = len(json.dumps(output, default=str))
-        if size > self.room:
+        if size > self.room and output.get("output_type") == "error":
+            output = shortened_error(output)
+            size = len(json.dumps(output, default=str))
+        elif size > self.room:
             self.dropped += size
             return
         self.room -= size
@@ -75,6 +87,13 @@ class Outputs:
                                "text": f"\n[output cut by the grader: {self.dropped} more characters]\n"})
             self.dropped = 0
         return self.items
+
+
+def shortened_error(output: dict) -> dict:
+    """An error output cut to a few thousand characters (its name, message and the end of its traceback)."""
+    lines = [str(line)[:ALWAYS_KEPT_CHARS] for line in output.get("traceback", [])][-3:]
+    return {"output_type": "error", "ename": str(output.get("ename", ""))[:200],
+            "evalue": str(output.get("evalue", ""))[:ALWAYS_KEPT_CHARS], "traceback": lines}
 
 
 class _Stream(io.TextIOBase):

@@ -38,6 +38,10 @@ class WireError(RuntimeError):
     """The other side broke the protocol, died, or sent too much."""
 
 
+class Refused(WireError):
+    """A whole message was read but is refused (too many values, too deep, not JSON): the stream is still in step."""
+
+
 class Unencodable(TypeError):
     """A value that is not plain data (the sender turns it into a handle)."""
 
@@ -58,16 +62,19 @@ def receive(sock: socket.socket, deadline: float | None = None) -> dict:
     (size,) = _HEADER.unpack(_read_exactly(sock, _HEADER.size, deadline))
     if size > MAX_MESSAGE_BYTES:
         raise WireError(f"incoming message of {size / 2**20:.0f} MB is over the {MAX_MESSAGE_BYTES >> 20} MB limit")
-    payload = _read_exactly(sock, size, deadline)
+    try:
+        payload = _read_exactly(sock, size, deadline)
+    except TimeoutError:
+        raise WireError("a message stalled past the deadline") from None
     values = payload.count(b",") + payload.count(b"[") + payload.count(b"{")
     if values > MAX_VALUES:
-        raise WireError(f"incoming message holds about {values} values, over the limit of {MAX_VALUES}")
+        raise Refused(f"incoming message holds about {values} values, over the limit of {MAX_VALUES}")
     try:
         message = json.loads(payload)
     except (ValueError, RecursionError) as error:
-        raise WireError(f"unreadable message: {type(error).__name__}") from None
+        raise Refused(f"unreadable message: {type(error).__name__}") from None
     if not isinstance(message, dict):
-        raise WireError("a message must be a JSON object")
+        raise Refused("a message must be a JSON object")
     _check_depth(message)
     return message
 
@@ -77,7 +84,7 @@ def _check_depth(value) -> None:
     while todo:
         level += 1
         if level > MAX_DEPTH:
-            raise WireError(f"incoming message is nested deeper than {MAX_DEPTH} levels")
+            raise Refused(f"incoming message is nested deeper than {MAX_DEPTH} levels")
         todo = [item for container in todo for item in (container.values() if isinstance(container, dict) else container)
                 if isinstance(item, (list, dict))]
 
@@ -88,9 +95,16 @@ def _read_exactly(sock: socket.socket, size: int, deadline: float | None = None)
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
+                if chunks:
+                    raise WireError("a message stalled past the deadline")
                 raise TimeoutError("past the deadline")
             sock.settimeout(left)
-        chunk = sock.recv(min(remaining, 1 << 20))
+        try:
+            chunk = sock.recv(min(remaining, 1 << 20))
+        except TimeoutError:
+            if chunks:  # part of a message: the stream is out of step
+                raise WireError("a message stalled past the deadline") from None
+            raise
         if not chunk:
             raise WireError("the other side closed the connection")
         chunks.append(chunk)
