@@ -546,14 +546,16 @@ class SubmissionProcess:
             if isinstance(error, TimeoutError):
                 raise CellTimeout() from None
             self.alive = False
-            raise SandboxDied(self._death()) from None
+            raise SandboxDied(self._death(error)) from None
 
     def _receive(self) -> dict:
         if time.monotonic() >= self.deadline:
             raise CellTimeout()
         return wire.receive(self.sock, self.deadline)
 
-    def _death(self) -> str:
+    def _death(self, error: Exception | None = None) -> str:
+        if isinstance(error, wire.WireError) and "closed" not in str(error):
+            return f"the student's code broke the grader's protocol ({error}); the cells after it were not run"
         return ("the student's code ended the notebook's process (os._exit, a crash, running out of memory "
                 "or being killed); the cells after it were not run")
 
