@@ -789,22 +789,32 @@ class PublicChecks:
     """
 
     def __getattr__(self, name: str):
-        found = [getattr(module, name) for module in _public_check_modules()
-                 if name.startswith("check_") and callable(getattr(module, name, None))]
-        if len(found) != 1:
+        module = _public_check_index().get(name)
+        if module is None:
             raise AttributeError(f"the course has no public check named {name}")
-        return found[0]
+        return getattr(importlib.import_module(module), name)
 
     def __repr__(self):
         return "<the course's public checks>"
 
 
 @functools.cache
-def _public_check_modules() -> tuple:
+def _public_check_index() -> dict[str, str]:
+    """Public check name -> the ``course.checks`` module defining it, read from the sources (nothing imported)."""
     import course.checks
 
-    return tuple(importlib.import_module(f"course.checks.{info.name}")
-                 for info in pkgutil.iter_modules(course.checks.__path__))
+    index, seen = {}, set()
+    for info in pkgutil.iter_modules(course.checks.__path__):
+        path = Path(course.checks.__path__[0]) / f"{info.name}.py"
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("check_"):
+                if node.name in seen:  # defined twice: ambiguous, so refused
+                    index.pop(node.name, None)
+                else:
+                    index[node.name] = f"course.checks.{info.name}"
+                seen.add(node.name)
+    return index
 
 
 PINNED_NAMES = {"checks": PublicChecks, "course": lambda: importlib.import_module("course")}

@@ -249,7 +249,10 @@ class Server:
 
     def serve(self) -> None:
         while True:
-            request = wire.receive(self.sock)
+            try:
+                request = wire.receive(self.sock)
+            except KeyboardInterrupt:  # an interrupt meant for a cell that had already finished
+                continue
             if request["op"] == "exit":
                 return
             try:
