@@ -39,8 +39,8 @@ WHITENED = {"test_compute_whitened_STA_public", "test_compute_whitened_STA_hidde
 NONLINEARITY = {"test_estimate_nonlinearity_public", "test_estimate_nonlinearity_hidden"}
 ALL_TESTS = STA | WHITENED | NONLINEARITY
 HIDDEN = {"test_compute_STA_hidden", "test_compute_whitened_STA_hidden", "test_estimate_nonlinearity_hidden"}
-LIMITS = Limits(cell_timeout=8, notebook_timeout=90, memory_bytes=3 * 2**29, max_output_chars=200_000,
-                max_notebook_output_chars=1_000_000, scratch_bytes=2**30, max_inodes=5_000, max_open_files=256)
+LIMITS = Limits(cell_timeout=20, notebook_timeout=150, memory_bytes=2**30, max_output_chars=200_000,
+                max_notebook_output_chars=1_000_000, scratch_bytes=3 * 2**28, max_inodes=5_000, max_open_files=256)
 FLOOD_CELLS = 30  # of 200 000 characters each: six times the notebook's output cap
 
 FIND_SERVER = ("import gc, json, struct, time\n"
@@ -135,20 +135,21 @@ for handle in handles:
 
 TRICKLE = FIND_SERVER + """
 server.sock.sendall(struct.pack('>Q', 1000))
-for _ in range(1200):  # ten minutes, one byte every half second
+for _ in range(2400):  # twenty minutes, one byte every half second
     server.sock.send(b' ')
     time.sleep(0.5)
 """
 
 MESSAGE_STREAM = FIND_SERVER + """
 message = json.dumps({'op': 'callback', 'id': 0, 'args': [], 'kwargs': {'__dict__': {}}}).encode()
-for _ in range(1200):
+for _ in range(2400):
     server.sock.sendall(struct.pack('>Q', len(message)) + message)
     time.sleep(0.5)
 """
 
 STASHING_WHITENED = """    import builtins
-    builtins.lent = compute_STA  # the reference, while the whitened STA is checked
+    if compute_STA.__name__ == 'callback':  # the reference, lent while the whitened STA is checked
+        builtins.lent = compute_STA
     covariance = np.cov(images, rowvar=False) + ridge * np.eye(images.shape[1])
     return np.linalg.solve(covariance, compute_STA(images, spike_counts) - images.mean(axis=0))
 """
@@ -319,9 +320,9 @@ def test_inodes_and_open_files_are_bounded(graded):
 def test_deadlines_hold_however_the_reply_is_stretched(graded):
     course, cases, batch, report, _ = graded
     assert any("stalled" in problem for problem in batch.problems["trickled-reply"])
-    assert any("8 s limit" in problem for problem in batch.problems["stream-of-messages"])
-    # Each would hold its worker ten minutes if a deadline restarted with every byte or message.
-    assert batch.seconds < 400
+    assert any(f"{LIMITS.cell_timeout:g} s limit" in problem for problem in batch.problems["stream-of-messages"])
+    # Each would hold its worker twenty minutes if a deadline restarted with every byte or message.
+    assert batch.seconds < 900
 
 
 def test_a_reply_too_big_to_decode_is_refused_and_named(graded):
@@ -350,8 +351,8 @@ def test_no_scratch_or_cgroup_outlives_the_workers(graded):
     assert not left
     for controller in ("memory", "pids"):
         group = CGROUP_ROOT / controller / CGROUP_GROUP
-        if group.is_dir():
-            assert not [path for path in group.iterdir() if path.is_dir()
+        if group.is_dir():  # other graders may run on this machine: only folders made since the batch began
+            assert not [path for path in group.iterdir() if path.is_dir() and path.stat().st_mtime >= started
                         and not _owner_alive(path.name.removeprefix("sandbox-"))]
 
 

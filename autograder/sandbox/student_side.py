@@ -1,10 +1,12 @@
 """What runs inside the sandbox: a warm zygote, and one forked process per submission.
 
 The zygote imports the heavy libraries once, then waits for orders on its control
-socket. For each submission it forks a fresh process, which limits itself
-(memory, file size, no core dumps), moves into that submission's scratch folder
-and serves the checker over its own socket: run a cell, look up a name, call a
-function. It answers in plain data only (see ``wire``).
+socket. For each submission it forks a fresh process, which enters a private
+world of its own (``private_world``: namespaces, private /tmp and home), limits
+itself (memory, file size, open files, processes, no core dumps) and serves the
+checker over its own socket: run a cell, look up a name, call a function. It
+answers in plain data only (see ``wire``). The zygote is not dumpable, so no
+process of the same user can read or trace it.
 
 Nothing here is secret: the sandbox sees this folder and the ``course`` package,
 never the gradebook, ``source/``, the hidden checks or other submissions.
