@@ -39,6 +39,7 @@ import itertools
 import json
 import os
 import pkgutil
+import re
 import shutil
 import signal
 import socket
@@ -227,12 +228,15 @@ def _host_pid(own_pid: int, namespace_pid: int) -> int | None:
 
 
 def remove_stale_scratch() -> None:
-    """Scratch folders and cgroups of grading workers that died without cleaning up (killed, crashed)."""
-    base = Path(tempfile.gettempdir())
-    for path in base.glob(f"{SCRATCH_PREFIX}*"):
-        owner = _owner_pid(path.name.removeprefix(SCRATCH_PREFIX))
+    """Scratch folders and cgroups of grading workers that died without cleaning up (killed, crashed).
+
+    Only names this grader makes (``grader-<pid>-<random>``, ``sandbox-<pid>-<random>``)
+    whose process is gone are touched.
+    """
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        owner = owner_pid(path.name, SCRATCH_PREFIX)
         if owner is not None and not _alive(owner):
-            if path.is_dir():
+            if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
@@ -241,14 +245,15 @@ def remove_stale_scratch() -> None:
         group = CGROUP_ROOT / controller / CGROUP_GROUP
         if _cgroup_usable(controller) and group.is_dir():
             for folder in group.iterdir():
-                owner = _owner_pid(folder.name.removeprefix("sandbox-"))
+                owner = owner_pid(folder.name, "sandbox-")
                 if folder.is_dir() and owner is not None and not _alive(owner):
                     _remove_cgroup(folder)
 
 
-def _owner_pid(name: str) -> int | None:
-    head = name.split("-")[0]
-    return int(head) if head.isdigit() else None
+def owner_pid(name: str, prefix: str) -> int | None:
+    """The PID in a name ``<prefix><pid>-<random>[.log]`` this grader made (None for any other name)."""
+    found = re.fullmatch(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+(\.log)?", name)
+    return int(found.group(1)) if found else None
 
 
 def _alive(pid: int) -> bool:

@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -28,7 +29,7 @@ import pytest
 from autograder.batch import grade_batch
 from autograder.examples import build_submission, examples_for
 from autograder.grading import generate_release, read_report
-from autograder.isolation import CGROUP_GROUP, CGROUP_ROOT, SCRATCH_PREFIX, Limits, isolation_mechanisms
+from autograder.isolation import CGROUP_GROUP, CGROUP_ROOT, SCRATCH_PREFIX, Limits, isolation_mechanisms, owner_pid
 from conftest import REPO, make_course_dir
 
 pytestmark = pytest.mark.slow
@@ -346,22 +347,18 @@ def test_a_lent_reference_is_revoked_when_its_check_ends(graded):
 
 def test_no_scratch_or_cgroup_outlives_the_workers(graded):
     course, cases, batch, report, started = graded
-    left = [path for path in os.scandir(tempfile.gettempdir()) if path.name.startswith(SCRATCH_PREFIX)
-            and path.stat().st_mtime >= started and not _owner_alive(path.name.removeprefix(SCRATCH_PREFIX))]
-    assert not left
+    made = [(path, owner_pid(path.name, SCRATCH_PREFIX)) for path in Path(tempfile.gettempdir()).iterdir()]
     for controller in ("memory", "pids"):
         group = CGROUP_ROOT / controller / CGROUP_GROUP
-        if group.is_dir():  # other graders may run on this machine: only folders made since the batch began
-            assert not [path for path in group.iterdir() if path.is_dir() and path.stat().st_mtime >= started
-                        and not _owner_alive(path.name.removeprefix("sandbox-"))]
+        if group.is_dir():
+            made += [(path, owner_pid(path.name, "sandbox-")) for path in group.iterdir() if path.is_dir()]
+    # Other graders may run on this machine: only this grader's names, made since the batch began.
+    left = [path for path, owner in made if owner is not None and path.stat().st_mtime >= started
+            and not _alive(owner)]
+    assert not left
 
 
-def _owner_alive(name):
-    """Whether the process that made a folder named ``<pid>-...`` is alive (True if the name has no PID)."""
-    head = name.split("-")[0]
-    if not head.isdigit():  # not made by this grader
-        return True
-    pid = int(head)
+def _alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
