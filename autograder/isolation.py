@@ -251,8 +251,8 @@ def remove_stale_scratch() -> None:
 
 
 def owner_pid(name: str, prefix: str) -> int | None:
-    """The PID in a name ``<prefix><pid>-<random>[.log]`` this grader made (None for any other name)."""
-    found = re.fullmatch(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+(\.log)?", name)
+    """The PID in a name ``<prefix><pid>-<random>[.log|-mpl|-ipy]`` this grader made (None for any other name)."""
+    found = re.fullmatch(re.escape(prefix) + r"(\d+)-[A-Za-z0-9_]+(\.log|-mpl|-ipy)?", name)
     return int(found.group(1)) if found else None
 
 
@@ -437,7 +437,8 @@ def _cleanup(scratch: Path, cgroups: WorkerCgroups, zygotes: list) -> None:
             zygote.kill()
             zygote.wait()
     cgroups.close()
-    shutil.rmtree(scratch, ignore_errors=True)
+    for folder in (scratch, scratch.parent / f"{scratch.name}-mpl", scratch.parent / f"{scratch.name}-ipy"):
+        shutil.rmtree(folder, ignore_errors=True)
     with contextlib.suppress(OSError):
         (scratch.parent / f"{scratch.name}.log").unlink()
 
