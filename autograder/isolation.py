@@ -78,7 +78,7 @@ class Limits:
     max_file_bytes: int = 64 * 2**20  # largest file the student's code may write
     max_output_chars: int = 1_000_000  # per cell; the rest is cut with a note
     max_notebook_output_chars: int = 5_000_000  # all cells of a notebook together
-    max_processes: int = 64  # processes of one submission at once (cgroup pids, RLIMIT_NPROC)
+    max_processes: int = 64  # processes of one submission at once (cgroup pids; RLIMIT_NPROC unless root)
     max_open_files: int = 1024  # per process
     scratch_bytes: int = 512 * 2**20  # each private tmpfs: /tmp and the home folder
     max_inodes: int = 20_000  # files and folders in each private tmpfs
@@ -121,8 +121,9 @@ def isolation_mechanisms() -> dict[str, str]:
     found["private world"] = ("active (per submission: user, PID, mount, IPC and network namespaces, private /tmp "
                               "and home)" if sandboxed else
                               "unavailable (needs bubblewrap): submissions on one worker share /tmp and processes")
-    found["processes"] = ("active (cgroup pids.max per submission, RLIMIT_NPROC)" if _cgroup_usable("pids")
-                          else "partial (RLIMIT_NPROC per submission; no writable pids cgroup)" if sandboxed
+    found["processes"] = ("active (cgroup pids.max per submission)" if _cgroup_usable("pids")
+                          else "partial (no writable pids cgroup: RLIMIT_NPROC per submission, which does not "
+                               "bind when grading as root)" if sandboxed
                           else "unavailable: a fork bomb is stopped only by the time limit")
     found["memory"] = ("active (cgroup memory limit per submission, tmpfs included; address-space limit)"
                        if _cgroup_usable("memory") else

@@ -27,7 +27,7 @@ WHITENED = {"test_compute_whitened_STA_public", "test_compute_whitened_STA_hidde
 NONLINEARITY = {"test_estimate_nonlinearity_public", "test_estimate_nonlinearity_hidden"}
 ALL_TESTS = STA | WHITENED | NONLINEARITY
 SLEEP = "123.456"  # how the fork bomb's processes can be recognised
-LIMITS = Limits(cell_timeout=8, notebook_timeout=90, memory_bytes=2 * 2**30, max_output_chars=200_000)
+LIMITS = Limits(cell_timeout=20, notebook_timeout=120, memory_bytes=2 * 2**30, max_output_chars=200_000)
 
 
 def perfect_and_blank():

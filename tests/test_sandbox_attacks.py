@@ -364,3 +364,49 @@ def _alive(pid):
     except ProcessLookupError:
         return False
     return True
+
+
+# --------------------------------------------------------------------------- the same in assignment 3
+A3 = "a3_fisher_information"
+A3_TESTS = {f"test_{name}_{kind}" for name in ("fisher_info_poisson", "linear_fisher_info", "estimate_linear_fisher")
+            for kind in ("public", "hidden")}
+LINEAR = {"test_linear_fisher_info_public", "test_linear_fisher_info_hidden"}
+STASHING_POISSON = """    import builtins
+    if linear_fisher_info.__name__ == 'callback':  # the reference, lent while fisher_info_poisson is checked
+        builtins.lent = linear_fisher_info
+    return float(window * np.sum(rate_derivatives**2 / rates))
+"""
+
+
+@pytest.fixture(scope="module")
+def graded_a3(tmp_path_factory):
+    """Assignment 3 in its own order: fisher_info_poisson's check (which lends linear_fisher_info) comes first."""
+    from autograder.examples import Example
+
+    course = make_course_dir(tmp_path_factory.mktemp("sandbox-attacks-a3") / "course", [A3])
+    generate_release(course, A3)
+    source = nbformat.read(REPO / "source" / A3 / "fisher_information.ipynb", as_version=4)
+    release = nbformat.read(REPO / "release" / A3 / "fisher_information.ipynb", as_version=4)
+    examples = {example.student: example for example in examples_for(A3)}
+    stash = build_submission(release, source, Example("stash", answers={
+        "fisher_info_poisson": STASHING_POISSON,
+        "linear_fisher_info": "    import builtins\n    return builtins.lent(dmu, cov)\n"}))
+    cases = [("honest-perfect", build_submission(release, source, examples["perfect"]), set()),
+             ("honest-blank", build_submission(release, source, examples["blank"]), A3_TESTS),
+             ("stashed-reference", with_cells(stash, "def linear_fisher_info(dmu, cov):\n    pass",
+                                              after="fisher_info_poisson"), LINEAR)]
+    for student, notebook, _ in cases:
+        folder = course / "submitted" / student / A3
+        folder.mkdir(parents=True)
+        nbformat.write(notebook, folder / "fisher_information.ipynb")
+    grade_batch(course, A3, workers=2, limits=Limits(cell_timeout=60, notebook_timeout=300), progress=False)
+    return cases, read_report(course, A3)
+
+
+def test_a_reference_lent_in_another_exercise_s_check_is_revoked_in_assignment_3(graded_a3):
+    cases, report = graded_a3
+    results = {result.student: result for result in report.results}
+    for student, _, loses in cases:
+        lost = {cell for cell in results[student].lost if cell in A3_TESTS}
+        assert lost == loses, f"{student}: lost {sorted(lost)}, expected {sorted(loses)}; {results[student].notes}"
+    assert "lent by a check that has ended" in " ".join(results["stashed-reference"].notes)
