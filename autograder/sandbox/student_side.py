@@ -1,10 +1,12 @@
 """What runs inside the sandbox: a warm zygote, and one forked process per submission.
 
 The zygote imports the heavy libraries once, then waits for orders on its control
-socket. For each submission it forks a fresh process, which limits itself
-(memory, file size, no core dumps), moves into that submission's scratch folder
-and serves the checker over its own socket: run a cell, look up a name, call a
-function. It answers in plain data only (see ``wire``).
+socket. For each submission it forks a fresh process, which enters a private
+world of its own (``private_world``: namespaces, private /tmp and home), limits
+itself (memory, file size, open files, processes, no core dumps) and serves the
+checker over its own socket: run a cell, look up a name, call a function. It
+answers in plain data only (see ``wire``). The zygote is not dumpable, so no
+process of the same user can read or trace it.
 
 Nothing here is secret: the sandbox sees this folder and the ``course`` package,
 never the gradebook, ``source/``, the hidden checks or other submissions.
@@ -23,6 +25,7 @@ import signal
 import socket
 import sys
 import time
+import traceback
 import types
 
 try:
@@ -38,8 +41,16 @@ PRELOAD = (
 
 
 # --------------------------------------------------------------------------- outputs
+ALWAYS_KEPT_CHARS = 2000  # of an error or of stderr text: past every cap, they still decide the grade
+
+
 class Outputs:
-    """A cell's outputs in nbformat's shape, with a cap on how much text is kept."""
+    """A cell's outputs in nbformat's shape, with a cap on how much text is kept.
+
+    Errors and stderr text are kept (shortened) even past the cap: nbgrader
+    scores a test cell 0 when it has either, so a flood of output before them
+    must not turn a failed test into a passed one.
+    """
 
     def __init__(self, max_chars: int):
         self.items: list[dict] = []
@@ -49,9 +60,10 @@ class Outputs:
     def stream(self, name: str, text: str) -> None:
         if not text:
             return
-        if len(text) > self.room:
-            self.dropped += len(text) - max(self.room, 0)
-            text = text[: max(self.room, 0)]
+        keep = max(self.room, ALWAYS_KEPT_CHARS if name == "stderr" else 0)
+        if len(text) > keep:
+            self.dropped += len(text) - keep
+            text = text[:keep]
         self.room -= len(text)
         if text:
             last = self.items[-1] if self.items else None
@@ -62,7 +74,10 @@ class Outputs:
 
     def add(self, output: dict) -> None:
         size = len(json.dumps(output, default=str))
-        if size > self.room:
+        if size > self.room and output.get("output_type") == "error":
+            output = shortened_error(output)
+            size = len(json.dumps(output, default=str))
+        elif size > self.room:
             self.dropped += size
             return
         self.room -= size
@@ -74,6 +89,13 @@ class Outputs:
                                "text": f"\n[output cut by the grader: {self.dropped} more characters]\n"})
             self.dropped = 0
         return self.items
+
+
+def shortened_error(output: dict) -> dict:
+    """An error output cut to a few thousand characters (its name, message and the end of its traceback)."""
+    lines = [str(line)[:ALWAYS_KEPT_CHARS] for line in output.get("traceback", [])][-3:]
+    return {"output_type": "error", "ename": str(output.get("ename", ""))[:200],
+            "evalue": str(output.get("evalue", ""))[:ALWAYS_KEPT_CHARS], "traceback": lines}
 
 
 class _Stream(io.TextIOBase):
@@ -154,26 +176,27 @@ def run_cell(shell, code: str, max_chars: int) -> dict:
     return {"outputs": outputs.finish(), "execution_count": shell.execution_count - 1}
 
 
-_FD_FILES: dict[int, tuple[str, list]] = {}
+_FD_FILES: dict[int, list] = {}
 
 
 def _capture_fds() -> None:
-    """Point file descriptors 1 and 2 at files, so output from C code and subprocesses is kept too."""
+    """Point file descriptors 1 and 2 at anonymous memory files, so output from C code and subprocesses is kept too.
+
+    They have no path: nothing can create or replace them beforehand.
+    """
     for fd, name in ((1, "stdout"), (2, "stderr")):
-        path = f"/tmp/grader-fd{fd}-{os.getpid()}"
-        target = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        target = os.memfd_create(f"grader-{name}")
         os.dup2(target, fd)
         os.close(target)
-        _FD_FILES[fd] = (path, [0])
+        _FD_FILES[fd] = [0]
 
 
 def _collect_fd_output(outputs: Outputs) -> None:
-    for fd, (path, offset) in _FD_FILES.items():
-        with open(path, "rb") as handle:
-            handle.seek(offset[0])
-            data = handle.read(1 << 20)
-            offset[0] = handle.tell()
-        outputs.stream("stdout" if fd == 1 else "stderr", data.decode(errors="replace"))
+    for fd, offset in _FD_FILES.items():
+        with contextlib.suppress(OSError):
+            data = os.pread(fd, 1 << 20, offset[0])
+            offset[0] += len(data)
+            outputs.stream("stdout" if fd == 1 else "stderr", data.decode(errors="replace"))
 
 
 # --------------------------------------------------------------------------- serving the checker
@@ -228,7 +251,10 @@ class Server:
 
     def serve(self) -> None:
         while True:
-            request = wire.receive(self.sock)
+            try:
+                request = wire.receive(self.sock)
+            except KeyboardInterrupt:  # an interrupt meant for a cell that had already finished
+                continue
             if request["op"] == "exit":
                 return
             try:
@@ -242,7 +268,7 @@ class Server:
                 wire.send(self.sock, {"reply_to": request["seq"], "error": _describe(error)})
 
     def op_run(self, request):
-        return run_cell(self.shell, request["code"], self.max_chars)
+        return run_cell(self.shell, request["code"], min(self.max_chars, request.get("max_chars", self.max_chars)))
 
     def op_lookup(self, request):
         namespace = self.shell.user_ns
@@ -344,11 +370,17 @@ def _limit_memory(extra_bytes: int) -> None:
 
 
 def become_submission(sock: socket.socket, order: dict, shell) -> None:
-    """In the forked child: limit, isolate the working folder, then serve the checker."""
+    """In the forked child: enter a private world (in bubblewrap), limit, then serve the checker."""
+    if order.get("private"):
+        from private_world import enter
+
+        enter(order["workdir"], order["staging"], order["scratch_bytes"], order["max_inodes"])
+        resource.setrlimit(resource.RLIMIT_NPROC, (order["max_processes"],) * 2)
     os.setsid()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the checker interrupts a slow cell
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (order["max_file_bytes"],) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (order["max_open_files"],) * 2)
     if sys.platform.startswith("linux"):
         _limit_memory(order["memory_bytes"])
     os.chdir(order["workdir"])
@@ -363,24 +395,30 @@ def _reap() -> None:
             pass
 
 
-def _kill_everything_else(timeout: float = 10.0) -> int:
-    """Kill every process of this sandbox except the zygote (and the sandbox's init), and wait until they are gone.
+def _end_submission(pid: int, private: bool, timeout: float = 10.0) -> None:
+    """Kill every process of one submission and wait until they are gone.
 
     Killed processes count against the process limit until they are reaped; the
-    next notebook must not start while a fork bomb's remains still fill it.
+    next notebook must not start while a fork bomb's remains still fill it. In a
+    private world the keeper exits only once the submission's PID namespace is empty.
     """
-    own, killed = os.getpid(), set()
+    with contextlib.suppress(ProcessLookupError):
+        if private:
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.killpg(pid, signal.SIGKILL)
     deadline = time.monotonic() + timeout
-    while True:
-        others = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and int(entry) not in (1, own)]
-        if not others or time.monotonic() > deadline:
-            return len(killed)
-        for pid in others:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-        _reap()
-        time.sleep(0.02)
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.01)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)  # its PID 1 dies with it (parent-death signal)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _fork(timeout: float = 10.0) -> int:
@@ -396,10 +434,16 @@ def _fork(timeout: float = 10.0) -> int:
             time.sleep(0.05)
 
 
-def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
+def zygote(control: socket.socket, private: bool) -> None:
+    if private:
+        from private_world import PR_SET_DUMPABLE, prctl
+
+        prctl(PR_SET_DUMPABLE, 0)  # no process of the same user may read or trace the zygote
     preload()
     shell = make_shell()
-    control.sendall(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    with open("/proc/self/statm") as handle:
+        resident = int(handle.read().split()[1]) * resource.getpagesize()
+    control.sendall(json.dumps({"ready": True, "pid": os.getpid(), "resident_bytes": resident}).encode())
     while True:
         data, fds, _, _ = socket.recv_fds(control, 1 << 16, 1)
         if not data:
@@ -418,20 +462,18 @@ def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
                 control.close()
                 try:
                     become_submission(socket.socket(fileno=fds[0]), order, shell)
+                except BaseException:  # noqa: BLE001 -- into the worker's sandbox log, for the instructor
+                    traceback.print_exc()
                 finally:
                     os._exit(0)
             os.close(fds[0])
             reply = {"pid": pid}
-        elif order["op"] == "signal":
+        elif order["op"] == "signal":  # a keeper forwards it to its submission
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(order["pid"], order["signal"])
+                (os.kill if private else os.killpg)(order["pid"], order["signal"])
         elif order["op"] == "clean":
-            if own_pid_namespace:
-                reply = {"killed": _kill_everything_else()}
-            else:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(order["pid"], signal.SIGKILL)
-                _reap()
+            _end_submission(order["pid"], private)
+            _reap()
         elif order["op"] == "exit":
             return
         control.sendall(json.dumps(reply).encode())
@@ -439,4 +481,4 @@ def zygote(control: socket.socket, own_pid_namespace: bool) -> None:
 
 if __name__ == "__main__":
     sys.stdin.close()
-    zygote(socket.socket(fileno=int(sys.argv[1])), own_pid_namespace=sys.argv[2] == "pidns")
+    zygote(socket.socket(fileno=int(sys.argv[1])), private=sys.argv[2] == "private")
