@@ -1,7 +1,8 @@
 """What a student reads against what the notebook shows: the numbers quoted in the text.
 
 A paragraph that tells the student what they "should see" quotes numbers, and so do the
-paragraphs that continue it (up to a heading, a bold lead-in or an "Explore"). Each number
+paragraphs that continue it (up to a heading, a bold lead-in, a "Think" prompt, an "Explore" or
+a note on what the next cell does). Each number
 must be in front of the student before that cell: printed by a cell above it (to the
 precision quoted: 229 for a printed 229.4), set in the code above it, or stated in the text
 above it. Used by the pipeline test on the autograded notebook of the perfect example
@@ -23,7 +24,7 @@ REFERENCE = re.compile(
 CITATION_YEAR = re.compile(r"^(?:19|20)\d\d$")
 CLAIM = re.compile(r"should see", re.I)
 # A paragraph starting like this is a new topic, not the continuation of a "should see" note.
-NEW_TOPIC = re.compile(r"^(?:#|\*\*|Explore|Now |Here )")
+NEW_TOPIC = re.compile(r"^(?:#|\*\*|\*Think|Explore|Now |Here |The next cell)")
 
 
 def normalise(token):

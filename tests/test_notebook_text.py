@@ -63,6 +63,8 @@ def test_only_what_should_be_seen_is_checked_up_to_a_new_topic():
     text = ("Some theory with 55 in it.\n\nYou should see 0.41.\n\nAnd then 0.26 below it.\n\n"
             "**Explore.** Move the 200 sliders.")
     assert claim_text(text) == "You should see 0.41.\n\nAnd then 0.26 below it."
+    assert claim_text("You should see 0.41.\n\n*Think:* why 2?\n\nThe next cell takes 15 s.") == \
+        "You should see 0.41."
     notebook = executed(("print(a)", "0.41\n"), text)
     assert unquoted_numbers(notebook) == [(1, "0.26")]
 
