@@ -3,7 +3,9 @@
 A tone whose envelope rises and falls ``ENVELOPE_FREQUENCY`` times per second
 reaches the two ears with an *interaural phase difference* (IPD). Each ear has
 ``fibres_per_ear`` auditory-nerve fibres; fibre ``i`` of an ear fires with the
-envelope delayed by its own phase ``delta_i``, spread evenly over ``[0, pi/2]``.
+envelope advanced by its own phase lead ``delta_i``, spread evenly over ``[0, pi/2]``:
+the envelope's peak reaches a fibre ``delta_i / (2 pi f)`` seconds earlier than
+fibre 0 (up to 12.5 ms earlier at 20 Hz).
 The network has to report the IPD from the spikes alone.
 
 Conventions
@@ -15,10 +17,11 @@ Conventions
 
   with ``f = ENVELOPE_FREQUENCY``, a random starting phase ``phi`` per trial (the
   same for both ears), ``ipd_ear = 0`` for the left ear and the trial's IPD for the
-  right ear. Each bin holds a spike with probability ``rate * DT`` (at most 0.6
-  here): a Poisson process in discrete time, one spike per bin at most.
+  right ear (a positive IPD: the right ear leads). Each bin holds a spike with
+  probability ``rate * DT`` (at most 0.6 here): a Poisson process in discrete time,
+  one spike per bin at most.
 * Spike arrays have shape ``(n_trials, N_STEPS, 2 * fibres_per_ear)``: the left
-  ear's fibres first, then the right ear's, each in order of increasing delay.
+  ear's fibres first, then the right ear's, each in order of increasing phase lead.
 * IPDs are drawn uniformly from (-pi/2, pi/2) and discretised into ``n_classes``
   equal bins, class 0 the most negative.
 * The network: every input fibre feeds every hidden leaky integrate-and-fire
@@ -36,6 +39,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import matplotlib.pyplot as plt
+from matplotlib.cm import ScalarMappable
 import numpy as np
 import torch
 
@@ -61,7 +65,7 @@ __all__ = [
     "ipd_classes",
     "make_dataset",
     "network_responses",
-    "phase_delays",
+    "phase_leads",
     "plot_confusion_matrix",
     "plot_raster",
     "plot_tuning_curves",
@@ -100,8 +104,11 @@ def _as_ipds(ipds):
     return ipds
 
 
-def phase_delays(fibres_per_ear=FIBRES_PER_EAR):
-    """The phase delay of each fibre of one ear, evenly spread over ``[0, pi/2]``.
+def phase_leads(fibres_per_ear=FIBRES_PER_EAR):
+    """The phase lead of each fibre of one ear, evenly spread over ``[0, pi/2]``.
+
+    Added to the envelope's phase, a lead makes the envelope peak earlier: fibre ``i``
+    peaks ``delta_i / (2 pi f)`` seconds before fibre 0.
 
     Parameters
     ----------
@@ -111,7 +118,7 @@ def phase_delays(fibres_per_ear=FIBRES_PER_EAR):
     Returns
     -------
     ndarray, shape (fibres_per_ear,)
-        Delays in radians of the envelope's cycle.
+        Leads in radians of the envelope's cycle.
     """
     fibres_per_ear = as_positive_int(fibres_per_ear, "fibres_per_ear", minimum=2)
     return np.linspace(0.0, np.pi / 2, fibres_per_ear)
@@ -139,11 +146,11 @@ def fibre_rates(ipds, start_phases, fibres_per_ear=FIBRES_PER_EAR):
     if start_phases.shape != ipds.shape or not np.all(np.isfinite(start_phases)):
         raise ValueError(f"start_phases needs one finite phase per trial ({ipds.size}); "
                          f"got shape {start_phases.shape}")
-    delays = phase_delays(fibres_per_ear)
+    leads = phase_leads(fibres_per_ear)
     times = np.arange(N_STEPS) * DT
     envelope = 2 * np.pi * ENVELOPE_FREQUENCY * times[None, :, None] + start_phases[:, None, None]  # (n, T, 1)
-    left = envelope + delays
-    right = envelope + delays + ipds[:, None, None]
+    left = envelope + leads
+    right = envelope + leads + ipds[:, None, None]
     phases = np.concatenate([left, right], axis=2)
     return PEAK_RATE * ((1 + np.sin(phases)) / 2) ** ENVELOPE_POWER
 
@@ -609,7 +616,7 @@ def plot_raster(spikes, ax=None, title=""):
     ax.plot(steps[left] * DT * 1e3, fibres[left], "|", color="C0", ms=3, label="left ear")
     ax.plot(steps[~left] * DT * 1e3, fibres[~left], "|", color="C3", ms=3, label="right ear")
     ax.axhline(half - 0.5, color="k", lw=0.5)
-    ax.set(xlabel="time (ms)", ylabel="fibre (by phase delay)", title=title, xlim=(0, spikes.shape[0] * DT * 1e3))
+    ax.set(xlabel="time (ms)", ylabel="fibre (by phase lead)", title=title, xlim=(0, spikes.shape[0] * DT * 1e3))
     return ax
 
 
@@ -643,7 +650,7 @@ def plot_confusion_matrix(matrix, ax=None, title="confusion matrix"):
 
 
 def plot_tuning_curves(centres, curves, ax=None, n_show=None):
-    """Tuning curves of the active hidden neurons, coloured by their preferred IPD.
+    """Tuning curves of the active hidden neurons, coloured by their preferred IPD (with a colour bar).
 
     Parameters
     ----------
@@ -668,9 +675,12 @@ def plot_tuning_curves(centres, curves, ax=None, n_show=None):
     order = active[np.argsort(centres[np.nanargmax(curves[:, active], axis=0)])] if active.size else active
     if n_show is not None and order.size > n_show:
         order = order[np.linspace(0, order.size - 1, n_show).round().astype(int)]
-    colours = plt.cm.coolwarm(np.linspace(0, 1, max(order.size, 1)))
-    for colour, neuron in zip(colours, order):
-        ax.plot(np.degrees(centres), curves[:, neuron], color=colour, lw=1.2)
+    # Colour by preferred IPD on a fixed scale, with its key: the same colour means the same preference.
+    colours = ScalarMappable(plt.Normalize(-90, 90), "coolwarm")
+    for neuron in order:
+        preferred = np.degrees(centres[np.nanargmax(curves[:, neuron])])
+        ax.plot(np.degrees(centres), curves[:, neuron], color=colours.to_rgba(preferred), lw=1.2)
+    ax.figure.colorbar(colours, ax=ax, label="preferred IPD (degrees)")
     ax.set(xlabel="IPD (degrees)", ylabel="firing rate (Hz)",
            title=f"{active.size} of {curves.shape[1]} hidden neurons fire")
     return ax

@@ -51,7 +51,8 @@ def sta_explorer(compute_STA, compute_whitened_STA, k, seed=0, ridge=1e-2):
         fig = plot_filters(
             {"true filter": k, "STA": sta, "whitened STA": whitened}, true_filter=k
         )
-        fig.suptitle(f"{n_images} images, amplitude spectrum 1/f^{exponent:g}", y=1.05)
+        # Constrained layout places the title above the panels; mathtext renders the exponent.
+        fig.suptitle(f"{n_images:,} images, amplitude spectrum $1/f^{{{exponent:g}}}$")
         plt.show()
 
     return explorer(

@@ -10,7 +10,7 @@ import torch
 from course import spiking
 from course.spiking import (DT, FIBRES_PER_EAR, N_CLASSES, N_STEPS, PEAK_RATE, SURROGATE_SLOPE, class_centres,
                             ear_spikes, fibre_rates, init_network, ipd_classes, make_dataset, network_responses,
-                            phase_delays, plot_confusion_matrix, plot_raster, plot_tuning_curves,
+                            phase_leads, plot_confusion_matrix, plot_raster, plot_tuning_curves,
                             spike_and_surrogate_gradient, train_network, tuning_curves)
 
 pytestmark = [pytest.mark.filterwarnings("error"), pytest.mark.usefixtures("torch_on_one_thread")]
@@ -50,12 +50,21 @@ def small_data():
 # --- the input model ---------------------------------------------------------------------
 
 
-def test_phase_delays_and_classes_cover_the_ranges_evenly():
-    assert np.allclose(phase_delays(5), [0, np.pi / 8, np.pi / 4, 3 * np.pi / 8, np.pi / 2])
+def test_phase_leads_and_classes_cover_the_ranges_evenly():
+    assert np.allclose(phase_leads(5), [0, np.pi / 8, np.pi / 4, 3 * np.pi / 8, np.pi / 2])
     centres = class_centres(12)
     assert np.allclose(np.diff(centres), np.pi / 12) and centres[0] == pytest.approx(-np.pi / 2 + np.pi / 24)
     assert np.array_equal(ipd_classes(centres, 12), np.arange(12))
     assert np.array_equal(ipd_classes([-np.pi / 2, -1e-9, 0.0, np.pi / 2], 12), [0, 5, 6, 11])
+
+
+def test_a_phase_lead_makes_the_envelope_peak_earlier_in_higher_fibres_and_a_positive_ipd_in_the_right_ear():
+    # What the notebook's text and raster say: bands reach higher fibres first; at +IPD the right ear leads.
+    rates = fibre_rates([np.pi / 4], [-np.pi], fibres_per_ear=5)[0]  # (N_STEPS, 10): peaks 18-38 ms
+    first_peaks = rates[:50].argmax(axis=0) * DT * 1e3  # ms, within the first 50-ms cycle
+    assert np.all(np.diff(first_peaks[:5]) < 0), first_peaks
+    assert first_peaks[0] - first_peaks[4] == pytest.approx(12.5, abs=1.0)  # pi/2 of a 50-ms cycle
+    assert np.all(first_peaks[5:] < first_peaks[:5])  # the right ear's peaks come first
 
 
 def test_rates_follow_the_envelope_and_the_right_ear_is_shifted_by_the_ipd():
@@ -65,10 +74,10 @@ def test_rates_follow_the_envelope_and_the_right_ear_is_shifted_by_the_ipd():
     assert rates.min() >= 0 and rates.max() <= PEAK_RATE
     t = np.arange(N_STEPS) * DT
     for trial in range(3):
-        for i, delay in enumerate(phase_delays(4)):
-            left = PEAK_RATE * ((1 + np.sin(2 * np.pi * 20 * t + phases[trial] + delay)) / 2) ** 2
+        for i, lead in enumerate(phase_leads(4)):
+            left = PEAK_RATE * ((1 + np.sin(2 * np.pi * 20 * t + phases[trial] + lead)) / 2) ** 2
             assert np.allclose(rates[trial, :, i], left)
-            right = PEAK_RATE * ((1 + np.sin(2 * np.pi * 20 * t + phases[trial] + delay + ipds[trial])) / 2) ** 2
+            right = PEAK_RATE * ((1 + np.sin(2 * np.pi * 20 * t + phases[trial] + lead + ipds[trial])) / 2) ** 2
             assert np.allclose(rates[trial, :, 4 + i], right)
     # Two cycles of 50 ms: the mean of r_max ((1 + sin)/2)^2 over whole cycles is 3/8 r_max = 225 Hz.
     assert np.allclose(rates.mean(axis=1), 3 / 8 * PEAK_RATE)
@@ -110,7 +119,7 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="n_trials"):
         make_dataset(0, rng)
     with pytest.raises(ValueError, match="fibres_per_ear"):
-        phase_delays(1)
+        phase_leads(1)
     with pytest.raises(ValueError, match="n_classes"):
         ipd_classes([0.0], 1)
     with pytest.raises(ValueError, match="start_phases"):
@@ -235,6 +244,8 @@ def test_plots_draw_and_validate(figures):
     curves[:, 2] = 0.0  # a silent neuron is left out
     ax = plot_tuning_curves(centres, curves, plt.figure().gca(), n_show=5)
     assert len(ax.lines) == 2 and ax.get_title() == "2 of 3 hidden neurons fire"
+    key = ax.figure.axes[-1]  # the colour bar: every colour has its key
+    assert key is not ax and key.get_ylabel() == "preferred IPD (degrees)"
     with pytest.raises(ValueError, match="square"):
         plot_confusion_matrix(np.ones((3, 4)))
     with pytest.raises(ValueError, match="n_steps"):

@@ -16,6 +16,7 @@ from nbgrader.validator import Validator
 from autograder.examples import examples_for
 from autograder.grading import _gradebook_matches_source, format_table, generate_release, grade
 from conftest import ASSIGNMENTS, REPO, make_course_dir
+from notebook_text import unquoted_numbers_in_file
 
 pytestmark = pytest.mark.slow
 
@@ -151,6 +152,17 @@ def test_examples_get_exactly_the_intended_cell_scores(graded_examples):
                         assert grade.score == 0, (example.student, grade_id, "should lose this cell")
                     else:
                         assert grade.score == grade.max_score, (example.student, grade_id, "should earn this cell")
+
+
+def test_every_number_the_text_quotes_is_shown_above_it(graded_examples):
+    """The perfect submission as the grader executed it: each "you should see" number is printed above it."""
+    assignment, course, report = graded_examples
+    paths = sorted((course / "autograded" / "perfect" / assignment).glob("*.ipynb"))
+    assert paths, "the perfect example was not autograded"
+    for path in paths:
+        assert unquoted_numbers_in_file(path) == [], (
+            f"{assignment}/{path.name}: (cell, number) quoted in the text but not printed, set in code or "
+            "stated above it")
 
 
 def test_feedback_names_the_mistake_and_hides_the_checks(graded_examples):
