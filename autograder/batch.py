@@ -182,7 +182,7 @@ def sanitize(config, notebook: nbformat.NotebookNode, student: str, assignment: 
     from nbgrader.converters.autograde import Autograde
 
     resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name,
-                              "db_url": _db_url(config)}, "unique_key": name}
+                              "db_url": gradebook_url(config)}, "unique_key": name}
     notebook = copy.deepcopy(notebook)
     steps = config.Autograde.get("sanitize_preprocessors", Autograde.sanitize_preprocessors.default())
     for preprocessor_class in steps:
@@ -190,9 +190,20 @@ def sanitize(config, notebook: nbformat.NotebookNode, student: str, assignment: 
     return notebook
 
 
-def _db_url(config) -> str:
-    course_root = Path(config.CourseDirectory.root)
-    return config.CourseDirectory.get("db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
+def course_config(course_root: Path):
+    """The course's ``nbgrader_config.py``, loaded as nbgrader loads it, rooted at ``course_root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config.CourseDirectory.root = str(course_root)
+    return config
+
+
+def gradebook_url(config) -> str:
+    """The gradebook nbgrader uses: ``c.CourseDirectory.db_url``, by default ``gradebook.db`` in the course."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=config).db_url
 
 
 # --------------------------------------------------------------------------- the batch
@@ -257,6 +268,7 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
             ledger.record(submission, "not graded", str(reason))
 
     if jobs:
+        _add_students(config, list(jobs))
         mechanisms = isolation_mechanisms()
         missing = {name: state for name, state in mechanisms.items() if not state.startswith("active")}
         if isolate and missing:
@@ -286,10 +298,8 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
 def grading_config(course_root: Path):
     """The course's nbgrader configuration, with the execution step replaced by recorded outputs."""
     from nbgrader.converters.autograde import Autograde
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
-    config.CourseDirectory.root = str(course_root)
+    config = course_config(course_root)
     config.CourseDirectory.submitted_directory = f"{WORK}/staging"
     steps = [ReplayExecute if step.__name__ == "Execute" else step
              for step in config.Autograde.get("autograde_preprocessors", Autograde.autograde_preprocessors.default())]
@@ -300,8 +310,21 @@ def grading_config(course_root: Path):
 def _notebook_names(config, assignment: str) -> list[str]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(_db_url(config)) as gradebook:
+    with Gradebook(gradebook_url(config)) as gradebook:
         return [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+
+
+def _add_students(config, students: list[str]) -> None:
+    """Create the gradebook's student rows up front: two grade commands at once (on two assignments of
+    one PostgreSQL gradebook) would otherwise race to insert the same student, and one would fail."""
+    from nbgrader.api import Gradebook, InvalidEntry
+
+    with Gradebook(gradebook_url(config)) as gradebook:
+        for student in students:
+            try:
+                gradebook.update_or_create_student(student)
+            except InvalidEntry:  # inserted by the other command since we looked: there now
+                gradebook.update_or_create_student(student)
 
 
 def _prepare(config, course_root, assignment, submission, files, notebook_names) -> dict:

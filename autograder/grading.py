@@ -115,11 +115,18 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     return report
 
 
+def course_gradebook_url(course_root: Path) -> str:
+    """The SQLAlchemy URL of the course's gradebook, as its ``nbgrader_config.py`` sets it."""
+    from .batch import course_config, gradebook_url
+
+    return gradebook_url(course_config(Path(course_root).resolve()))
+
+
 def read_report(course_root: Path, assignment: str) -> GradeReport:
     """Per-cell scores from the gradebook, and failed-check messages from the autograded notebooks."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    with Gradebook(course_gradebook_url(course_root)) as gradebook:
         cells, max_scores, manual = [], {}, []
         for notebook in gradebook.find_assignment(assignment).notebooks:
             by_name = {cell.name: cell for cell in notebook.grade_cells}
@@ -186,9 +193,10 @@ def _gradebook_matches_source(course_root: Path, assignment: str) -> bool:
     """Whether the gradebook holds this assignment with the source notebooks' current test cells."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not (course_root / "gradebook.db").exists():
-        return False
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    url = course_gradebook_url(course_root)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False  # never leave an empty gradebook behind
+    with Gradebook(url) as gradebook:
         for path in sorted((course_root / "source" / assignment).glob("*.ipynb")):
             for cell in nbformat.read(path, as_version=4).cells:
                 meta = cell.metadata.get("nbgrader", {})
