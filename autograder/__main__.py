@@ -1,10 +1,10 @@
-"""Command line: ``python -m autograder grade ASSIGNMENT`` and ``python -m autograder demo``."""
+"""The course's grading commands: grade submissions, write feedback after manual grading, run the demo."""
 import argparse
 import sys
 from pathlib import Path
 
 from .examples import write_examples
-from .grading import GradingError, format_table, generate_release, grade
+from .grading import GradingError, format_table, generate_release, grade, write_feedback
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,12 +16,20 @@ def assignments(course_root: Path) -> list[str]:
 
 def command_grade(arguments) -> int:
     report = grade(arguments.course_dir, arguments.assignment, workers=arguments.workers,
-                   scheduler=arguments.scheduler, force=arguments.force, progress=True)
+                   scheduler=arguments.scheduler, force=arguments.force, students=arguments.students, progress=True)
     print(format_table(report))
     print(f"\nper-cell scores: {arguments.course_dir / 'reports' / (arguments.assignment + '-cells.csv')}")
     print(f"score figure:    {arguments.course_dir / 'reports' / (arguments.assignment + '-scores.png')}")
     print(f"feedback:        {arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
     return 1 if report.not_graded else 0
+
+
+def command_feedback(arguments) -> int:
+    """Write every graded submission's feedback again, with the manual scores and comments."""
+    students = write_feedback(arguments.course_dir, arguments.assignment)
+    print(f"{arguments.assignment}: feedback written for {len(students)} students in "
+          f"{arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
+    return 0
 
 
 def command_demo(arguments) -> int:
@@ -47,7 +55,13 @@ def main(argv=None) -> int:
     grade_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     grade_parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler to use instead")
     grade_parser.add_argument("--force", action="store_true", help="grade again even unchanged submissions")
+    grade_parser.add_argument("--student", dest="students", action="append", metavar="STUDENT",
+                              help="grade only this student, changed or not (repeatable)")
     grade_parser.set_defaults(run=command_grade)
+    feedback_parser = commands.add_parser(
+        "feedback", help="after manual grading: write the feedback again with the manual scores and comments")
+    feedback_parser.add_argument("assignment")
+    feedback_parser.set_defaults(run=command_feedback)
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)

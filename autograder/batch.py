@@ -17,11 +17,14 @@ midway resumes where it stopped, and no submission is graded twice.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import datetime
 import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import sys
 import time
@@ -32,7 +35,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-GRADER_VERSION = "1"
+# The grader's own modules that decide a grade (a change regrades every submission).
+SHARED_GRADING_CODE = ("batch.py", "harness.py", "isolation.py", "sandbox")
+GRADER_CODE = Path(__file__).resolve().parent
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 MAX_SUBMISSION_BYTES = 50 * 2**20
 WORK = ".grader"  # in the course folder: staging copies and ledgers (never committed)
@@ -42,7 +47,12 @@ WORK = ".grader"  # in the course folder: staging copies and ledgers (never comm
 class Submission:
     student: str
     folder: Path
-    fingerprint: str = ""
+    files: str = ""  # digest of its files
+    grading: dict[str, str] = field(default_factory=dict)  # what its grade depends on (grading_state)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.files, self.grading)
 
 
 @dataclass
@@ -53,6 +63,7 @@ class BatchResult:
     unchanged: list[str] = field(default_factory=list)
     not_graded: dict[str, str] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)  # student -> what went wrong while running
+    reasons: dict[str, str] = field(default_factory=dict)  # student -> why it is graded in this run
     seconds: float = 0.0
 
 
@@ -94,20 +105,58 @@ def submission_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def fingerprint(files: dict[str, bytes], source_state: str) -> str:
-    digest = hashlib.sha256(f"{GRADER_VERSION}\n{source_state}\n".encode())
+def files_digest(files: dict[str, bytes]) -> str:
+    """A digest of a submission's files (names and contents)."""
+    digest = hashlib.sha256()
     for name, data in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def source_state(course_root: Path, assignment: str) -> str:
-    """A digest of what grading depends on in the source notebooks (cells, metadata, points)."""
+def folder_digest(folder: Path, skip: tuple[str, ...] = ()) -> str:
+    """A digest of the files under ``folder`` (caches and the names in ``skip`` left out)."""
     digest = hashlib.sha256()
-    for path in sorted((course_root / "source" / assignment).iterdir()):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.name not in skip:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def grading_state(course_root: Path, assignment: str, grader: Path = GRADER_CODE,
+                  course_package: Path | None = None) -> dict[str, str]:
+    """What a grade depends on besides the submission, by the name a rerun gives when it changed.
+
+    ``grader`` and ``course_package`` are the folders of the ``autograder`` and ``course``
+    packages (by default the ones imported here).
+    """
+    from .isolation import COURSE_PACKAGE
+
+    shared = hashlib.sha256()
+    for part in SHARED_GRADING_CODE:
+        path = grader / part
+        shared.update(part.encode() + b"\0" + (folder_digest(path).encode() if path.is_dir() else path.read_bytes()))
+    return {
+        "the source notebooks": folder_digest(course_root / "source" / assignment),
+        f"the hidden checks (autograder/{assignment}/)": folder_digest(grader / assignment, skip=("examples.py",)),
+        "the shared grading code": shared.hexdigest(),
+        "the course package": folder_digest(course_package or COURSE_PACKAGE),
+        "nbgrader_config.py": hashlib.sha256((course_root / "nbgrader_config.py").read_bytes()).hexdigest(),
+    }
+
+
+def fingerprint(files: str, grading: dict[str, str]) -> str:
+    """One digest of a submission's files and everything its grade depends on."""
+    return hashlib.sha256(json.dumps([files, grading], sort_keys=True).encode()).hexdigest()
+
+
+def why_grade(entry: dict | None, submission: Submission) -> str:
+    """Why a submission is graded in this run (new, resubmitted, or what in the grading changed)."""
+    if entry is None:
+        return "not graded before"
+    if entry.get("files") != submission.files:
+        return "the submission changed"
+    changed = [name for name, digest in submission.grading.items() if entry.get("grading", {}).get(name) != digest]
+    return " and ".join(changed) + " changed" if changed else "regrade asked for"
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -131,7 +180,7 @@ class Ledger:
 
     def record(self, submission: Submission, status: str, reason: str = "") -> None:
         entry = {"student": submission.student, "fingerprint": submission.fingerprint, "status": status,
-                 "reason": reason, "time": time.time()}
+                 "reason": reason, "files": submission.files, "grading": submission.grading, "time": time.time()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
@@ -208,7 +257,8 @@ def gradebook_url(config) -> str:
 
 # --------------------------------------------------------------------------- the batch
 def grade_batch(course_root: Path, assignment: str, *, workers: int | None = None, scheduler: str | None = None,
-                force: bool = False, limits=None, isolate: bool = True, progress: bool = True) -> BatchResult:
+                force: bool = False, students: list[str] | None = None, limits=None, isolate: bool = True,
+                progress: bool = True) -> BatchResult:
     """Grade every new or changed submission of ``assignment``; see the module docstring.
 
     Parameters
@@ -220,16 +270,18 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
     workers : int, optional
         Worker processes on this machine (default: one per core). Ignored with ``scheduler``.
     scheduler : str, optional
-        Address of a running Dask scheduler (``tcp://host:8786``); its workers need this course's
-        ``autograder`` and ``course`` packages and the same Python environment.
+        Address of a running Dask scheduler (``tcp://host:8786``); its workers need the same
+        Python environment (the grading code is sent to them).
     force : bool
         Grade every submission again, changed or not.
+    students : list of str, optional
+        Grade only these students' submissions, changed or not; the rest are left as they are.
     limits : isolation.Limits, optional
         Time, memory, process and output limits of each submission.
     isolate : bool
         Run student code in bubblewrap when the machine allows (always, unless testing).
     progress : bool
-        Show a progress bar with an estimated time left.
+        Show a progress bar with an estimated time left, and say what is graded and why.
     """
     from .isolation import Limits, isolation_mechanisms, limits_to_dict
 
@@ -238,10 +290,16 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
     course_root = Path(course_root).resolve()
     config = grading_config(course_root)
     limits = limits or Limits(cell_timeout=float(config.Execute.get("timeout", Limits.cell_timeout)))
-    state = source_state(course_root, assignment)
+    grading = grading_state(course_root, assignment)
     ledger = Ledger(course_root / WORK / f"{assignment}.jsonl")
     result = BatchResult()
     submissions, refused = find_submissions(course_root, assignment)
+    if students is not None:
+        unknown = sorted(set(students) - {submission.student for submission in submissions} - set(refused))
+        if unknown:
+            raise Rejected(f"no submission of {assignment} in submitted/ for: {', '.join(unknown)}")
+        submissions = [submission for submission in submissions if submission.student in students]
+        refused = {student: reason for student, reason in refused.items() if student in students}
     result.not_graded.update(refused)
     notebook_names = _notebook_names(config, assignment)
 
@@ -252,14 +310,15 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
         except Rejected as reason:
             result.not_graded[submission.student] = str(reason)
             continue
-        submission.fingerprint = fingerprint(files, state)
-        if ledger.done(submission) and not force:
+        submission.files, submission.grading = files_digest(files), grading
+        if ledger.done(submission) and not force and students is None:
             entry = ledger.entries[submission.student]
             if entry["status"] == "graded":
                 result.unchanged.append(submission.student)
             else:
                 result.not_graded[submission.student] = entry["reason"]
             continue
+        result.reasons[submission.student] = why_grade(ledger.entries.get(submission.student), submission)
         try:
             jobs[submission.student] = (submission, _prepare(config, course_root, assignment, submission, files,
                                                              notebook_names))
@@ -267,6 +326,8 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
             result.not_graded[submission.student] = str(reason)
             ledger.record(submission, "not graded", str(reason))
 
+    if progress:
+        print(_plan(assignment, result, len(submissions)), file=sys.stderr)
     if jobs:
         _add_students(config, list(jobs))
         mechanisms = isolation_mechanisms()
@@ -274,7 +335,8 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
         if isolate and missing:
             print("WARNING: weaker isolation on this machine:\n" +
                   "\n".join(f"  {name}: {state}" for name, state in missing.items()), file=sys.stderr)
-        settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate}
+        settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate,
+                    "seed": os.environ.get("AUTOGRADER_SEED")}
         for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress):
             submission = jobs[student][0]
             if isinstance(outcome, str):  # the grader failed, not the submission: retried next run
@@ -293,6 +355,19 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
             ledger.record(submission, "graded", "; ".join(problems))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _plan(assignment: str, result: BatchResult, found: int) -> str:
+    """One line: how many submissions this run grades, and why."""
+    counts = {}
+    for reason in result.reasons.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    why = "; ".join(f"{count}: {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+    line = f"{assignment}: grading {len(result.reasons)} of {found} submissions"
+    line += f" ({why})" if why else ""
+    if result.unchanged:
+        line += f"; {len(result.unchanged)} unchanged since they were graded"
+    return line
 
 
 def grading_config(course_root: Path):
@@ -335,6 +410,7 @@ def _prepare(config, course_root, assignment, submission, files, notebook_names)
     for name, data in files.items():
         (staged / name).parent.mkdir(parents=True, exist_ok=True)
         (staged / name).write_bytes(data)
+    _add_exchange_files(course_root, assignment, submission, staged)
     notebooks = {}
     for name in notebook_names:
         data = files.get(f"{name}.ipynb")
@@ -356,6 +432,24 @@ def _prepare(config, course_root, assignment, submission, files, notebook_names)
         if path.is_file() and path.suffix != ".ipynb":
             workdir_files[path.relative_to(source).as_posix()] = path.read_bytes()
     return {"student": submission.student, "notebooks": notebooks, "files": workdir_files}
+
+
+def _add_exchange_files(course_root: Path, assignment: str, submission: Submission, staged: Path) -> None:
+    """The files ``nbgrader submit`` writes, for a submission put in ``submitted/`` by hand.
+
+    ``nbgrader release_feedback`` needs both: ``timestamp.txt`` (here the time the newest file was
+    written, in nbgrader's format) and ``submission_secret.txt`` (random, kept across regrades, so
+    that released feedback keeps its unguessable name).
+    """
+    if not (staged / "timestamp.txt").exists():
+        newest = max((path.stat().st_mtime for path in submission.folder.rglob("*") if path.is_file()),
+                     default=time.time())
+        stamp = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
+        (staged / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    if not (staged / "submission_secret.txt").exists():
+        earlier = course_root / "autograded" / submission.student / assignment / "submission_secret.txt"
+        secret = earlier.read_text() if earlier.is_file() else secrets.token_hex(64)
+        (staged / "submission_secret.txt").write_text(secret)
 
 
 # --------------------------------------------------------------------------- running on workers
@@ -404,10 +498,25 @@ def execute_job(job: dict, settings: dict):
         sandbox = _SANDBOXES[key] = Sandbox(Path(settings["course_root"]), limits_from_dict(settings["limits"]),
                                             isolate=settings["isolate"])
     executed, problems = {}, []
-    for name, cells in job["notebooks"].items():
-        executed[name], notebook_problems = sandbox.execute(cells, job["files"])
-        problems += notebook_problems
+    with _seed(settings.get("seed")):
+        for name, cells in job["notebooks"].items():
+            executed[name], notebook_problems = sandbox.execute(cells, job["files"])
+            problems += notebook_problems
     return executed, problems
+
+
+@contextlib.contextmanager
+def _seed(seed: str | None):
+    """``AUTOGRADER_SEED`` as the command was given it, also on workers of a cluster started elsewhere."""
+    before = os.environ.pop("AUTOGRADER_SEED", None)
+    if seed:
+        os.environ["AUTOGRADER_SEED"] = seed
+    try:
+        yield
+    finally:
+        os.environ.pop("AUTOGRADER_SEED", None)
+        if before is not None:
+            os.environ["AUTOGRADER_SEED"] = before
 
 
 # --------------------------------------------------------------------------- recording with nbgrader

@@ -77,7 +77,8 @@ def generate_release(course_root: Path, assignment: str) -> None:
 
 
 def grade(course_root: Path, assignment: str, reports: Path | None = None, *, workers: int | None = None,
-          scheduler: str | None = None, force: bool = False, progress: bool = False) -> GradeReport:
+          scheduler: str | None = None, force: bool = False, students: list[str] | None = None,
+          progress: bool = False) -> GradeReport:
     """Grade every new or changed submission of ``assignment``, write feedback, the CSV and the figure.
 
     Parameters
@@ -89,22 +90,23 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     reports : Path, optional
         Where to write ``<assignment>-cells.csv`` and ``<assignment>-scores.png``
         (default ``<course_root>/reports``).
-    workers, scheduler, force, progress
+    workers, scheduler, force, students, progress
         As in :func:`autograder.batch.grade_batch`.
     """
-    from .batch import grade_batch
+    from .batch import Rejected, grade_batch
     from .report import write_score_figure
 
     course_root = Path(course_root)
     if not _gradebook_matches_source(course_root, assignment):
         # nbgrader restores test cells from the gradebook: it must hold the current ones.
         generate_release(course_root, assignment)
-    batch = grade_batch(course_root, assignment, workers=workers, scheduler=scheduler, force=force,
-                        progress=progress)
-    if batch.graded:
-        feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
-        if feedback.returncode != 0:
-            raise GradingError(f"nbgrader generate_feedback failed:\n{feedback.stdout}{feedback.stderr}")
+    try:
+        batch = grade_batch(course_root, assignment, workers=workers, scheduler=scheduler, force=force,
+                            students=students, progress=progress)
+    except Rejected as error:
+        raise GradingError(str(error)) from None
+    # Also completes the feedback a crashed or killed run did not write.
+    write_feedback(course_root, assignment, missing_only=True)
     report = read_report(course_root, assignment)
     report.not_graded.update(batch.not_graded)
     for result in report.results:
@@ -113,6 +115,44 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     write_cell_csv(report, folder / f"{assignment}-cells.csv")
     write_score_figure(report, folder / f"{assignment}-scores.png")
     return report
+
+
+def write_feedback(course_root: Path, assignment: str, *, missing_only: bool = False) -> list[str]:
+    """nbgrader's feedback for every graded submission, with the gradebook's current scores and comments.
+
+    Run after manual grading (``python -m autograder feedback ASSIGNMENT``): it writes every page again.
+    With ``missing_only``, only the pages missing or older than their autograded notebook are written.
+    Returns the students whose feedback was written.
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    from .batch import course_config
+
+    course_root = Path(course_root).resolve()
+    students = [student for student in _graded_students(course_root, assignment)
+                if not missing_only or _feedback_is_stale(course_root, assignment, student)]
+    api = NbGraderAPI(config=course_config(course_root))
+    for student in students:
+        outcome = api.generate_feedback(assignment, student, force=True)
+        if not outcome["success"]:
+            raise GradingError(f"nbgrader generate_feedback failed for {student}:\n{outcome.get('error') or ''}"
+                               f"{outcome.get('log') or ''}")
+    return students
+
+
+def _graded_students(course_root: Path, assignment: str) -> list[str]:
+    autograded = course_root / "autograded"
+    return sorted(folder.name for folder in autograded.iterdir()
+                  if _autograded_notebooks(course_root, assignment, folder.name)) if autograded.is_dir() else []
+
+
+def _feedback_is_stale(course_root: Path, assignment: str, student: str) -> bool:
+    feedback = course_root / "feedback" / student / assignment
+    for notebook in _autograded_notebooks(course_root, assignment, student):
+        page = feedback / f"{notebook.stem}.html"
+        if not page.exists() or page.stat().st_mtime < notebook.stat().st_mtime:
+            return True
+    return False
 
 
 def course_gradebook_url(course_root: Path) -> str:
