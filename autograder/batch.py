@@ -140,7 +140,8 @@ def grading_state(course_root: Path, assignment: str, grader: Path = GRADER_CODE
         f"the hidden checks (autograder/{assignment}/)": folder_digest(grader / assignment, skip=("examples.py",)),
         "the shared grading code": shared.hexdigest(),
         "the course package": folder_digest(course_package or COURSE_PACKAGE),
-        "nbgrader_config.py": hashlib.sha256((course_root / "nbgrader_config.py").read_bytes()).hexdigest(),
+        "the nbgrader configuration": hashlib.sha256(
+            json.dumps(course_config(course_root), sort_keys=True, default=repr).encode()).hexdigest(),
     }
 
 
@@ -153,6 +154,8 @@ def why_grade(entry: dict | None, submission: Submission) -> str:
     """Why a submission is graded in this run (new, resubmitted, or what in the grading changed)."""
     if entry is None:
         return "not graded before"
+    if "files" not in entry:
+        return "graded by an earlier version of the grader"
     if entry.get("files") != submission.files:
         return "the submission changed"
     changed = [name for name, digest in submission.grading.items() if entry.get("grading", {}).get(name) != digest]

@@ -136,12 +136,14 @@ def test_the_fingerprint_names_each_part_of_the_grading_that_changed(tmp_path):
     assert batch.why_grade(entry, submission) == "regrade asked for"
     assert batch.why_grade(None, submission) == "not graded before"
     assert batch.why_grade(entry | {"files": "other"}, submission) == "the submission changed"
-    edits = {"course/lnp.py": "the course package", "source/a1_lnp_sta/lnp_sta.ipynb": "the source notebooks",
-             "autograder/isolation.py": "the shared grading code", "nbgrader_config.py": "nbgrader_config.py",
-             f"autograder/{A}/reference.py": f"the hidden checks (autograder/{A}/)"}
-    for path, part in edits.items():
+    edits = {"course/lnp.py": ("\n", "the course package"),
+             "source/a1_lnp_sta/lnp_sta.ipynb": ("\n", "the source notebooks"),
+             "autograder/isolation.py": ("\n", "the shared grading code"),
+             "nbgrader_config.py": ("c.Execute.timeout = 60\n", "the nbgrader configuration"),
+             f"autograder/{A}/reference.py": ("\n", f"the hidden checks (autograder/{A}/)")}
+    for path, (text, part) in edits.items():
         with open(course / path, "a") as handle:
-            handle.write("\n")
+            handle.write(text)
         changed = batch.Submission("student", tmp_path, files="digest", grading=_state_of(course))
         assert batch.why_grade(entry, changed) == f"{part} changed", path
         entry = {"files": changed.files, "grading": dict(changed.grading)}
