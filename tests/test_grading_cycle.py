@@ -17,7 +17,7 @@ from nbgrader.api import Gradebook
 
 from autograder.examples import write_examples
 from autograder.grading import generate_release
-from conftest import REPO
+from conftest import ASSIGNMENTS, REPO
 
 pytestmark = pytest.mark.slow
 
@@ -158,3 +158,31 @@ def _state_of(course):
     from autograder.batch import grading_state
 
     return grading_state(course, A, grader=course / "autograder", course_package=course / "course")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_example_students_answer_the_written_questions_in_their_own_words(assignment, tmp_path):
+    import nbformat
+
+    from autograder.examples import build_submission, examples_for, written_answers_for
+
+    written = written_answers_for(assignment)
+    for source_path in sorted((REPO / "source" / assignment).glob("*.ipynb")):
+        source = nbformat.read(source_path, as_version=4)
+        release = nbformat.read(REPO / "release" / assignment / source_path.name, as_version=4)
+        model = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in source.cells
+                 if cell.cell_type == "markdown" and cell.metadata.get("nbgrader", {}).get("solution")}
+        assert set(model) <= set(written), "every written question has an example answer"
+        model_lines = {line.strip() for text in model.values() for line in text.splitlines() if len(line) > 20}
+        for example in examples_for(assignment):
+            submission = build_submission(release, source, example, written)
+            for cell in submission.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in model:
+                    assert "Model answer" not in cell.source and "Mark scheme" not in cell.source
+                    assert not model_lines & {line.strip() for line in cell.source.splitlines()}
+                    assert cell.source == (release_text(release, grade_id) if example.blank else written[grade_id])
+
+
+def release_text(release, grade_id):
+    return next(cell.source for cell in release.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
