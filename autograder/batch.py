@@ -35,6 +35,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+SANDBOX_START_SECONDS = 300  # the longest a sandbox may take to start (isolation.Sandbox waits as long)
 # The grader's own modules that decide a grade (a change regrades every submission).
 SHARED_GRADING_CODE = ("batch.py", "harness.py", "isolation.py", "sandbox")
 GRADER_CODE = Path(__file__).resolve().parent
@@ -261,7 +262,7 @@ def gradebook_url(config) -> str:
 # --------------------------------------------------------------------------- the batch
 def grade_batch(course_root: Path, assignment: str, *, workers: int | None = None, scheduler: str | None = None,
                 force: bool = False, students: list[str] | None = None, limits=None, isolate: bool = True,
-                progress: bool = True) -> BatchResult:
+                progress: bool = True, deadline: float | None = None) -> BatchResult:
     """Grade every new or changed submission of ``assignment``; see the module docstring.
 
     Parameters
@@ -285,6 +286,9 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
         Run student code in bubblewrap when the machine allows (always, unless testing).
     progress : bool
         Show a progress bar with an estimated time left, and say what is graded and why.
+    deadline : float, optional
+        Seconds a worker may take on one submission before it is NOT GRADED and the worker
+        restarted (default: every notebook's time limit plus a sandbox's start).
     """
     from .isolation import Limits, isolation_mechanisms, limits_to_dict
 
@@ -340,10 +344,14 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
                   "\n".join(f"  {name}: {state}" for name, state in missing.items()), file=sys.stderr)
         settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate,
                     "seed": os.environ.get("AUTOGRADER_SEED")}
-        for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress):
+        for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress, deadline):
             submission = jobs[student][0]
-            if isinstance(outcome, str):  # the grader failed, not the submission: retried next run
-                result.not_graded[student] = outcome
+            if isinstance(outcome, WorkerFailed):  # the grader failed, not the submission: retried next run
+                result.not_graded[student] = str(outcome)
+                continue
+            if isinstance(outcome, Rejected):
+                result.not_graded[student] = str(outcome)
+                ledger.record(submission, "not graded", str(outcome))
                 continue
             executed, problems = outcome
             try:
@@ -456,33 +464,90 @@ def _add_exchange_files(course_root: Path, assignment: str, submission: Submissi
 
 
 # --------------------------------------------------------------------------- running on workers
-def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | None, progress: bool):
-    """Yield (student, (executed cells per notebook, problems) or a reason string) as workers finish."""
-    from distributed import Client, LocalCluster, as_completed
+class WorkerFailed(str):
+    """A reason a submission was not graded that is the grader's, not the submission's: retried next run."""
+
+
+def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | None, progress: bool,
+              deadline: float | None):
+    """Yield (student, outcome) as workers finish; outcome is (executed cells per notebook, problems),
+    a ``Rejected`` (no answer within the deadline) or a ``WorkerFailed``.
+
+    At most one submission per worker thread is handed out at a time, so that each one's deadline
+    runs from when a worker takes it. A worker that has not answered by then is restarted (with
+    its sandbox), the submission is NOT GRADED, and the batch goes on.
+    """
+    from distributed import Client, LocalCluster, wait
     from tqdm import tqdm
 
     cluster = None
     if scheduler is None:
+        # The scheduler's HTTP server gets a free port (never the busy default 8787); no dashboard.
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=40)
+                               host="127.0.0.1", dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                               silence_logs=40)
     client = Client(scheduler or cluster)
+    bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
     try:
-        futures = {client.submit(execute_job, job, settings, pure=False, key=f"grade-{student}-{os.urandom(4).hex()}"):
-                   student for student, (_, job) in jobs.items()}
-        bar = tqdm(total=len(futures), unit="submission", disable=not progress, file=sys.stderr)
-        for future in as_completed(futures):
-            student = futures[future]
+        slots = max(1, sum(client.nthreads().values()))
+        waiting, running = list(jobs.items()), {}
+        while waiting or running:
+            while waiting and len(running) < slots:
+                student, (_, job) = waiting.pop(0)
+                future = client.submit(execute_job, job, settings, pure=False,
+                                       key=f"grade-{student}-{os.urandom(4).hex()}")
+                allowed = deadline or submission_deadline(job, settings)
+                running[future] = (student, time.monotonic() + allowed, allowed)
+            first_due = min(due for _, due, _ in running.values())
             try:
-                outcome = future.result()
-            except Exception as error:  # a worker crashed or was lost
-                outcome = f"the grading worker failed: {type(error).__name__}: {error}"
-            bar.update()
-            yield student, outcome
-        bar.close()
+                finished = wait(list(running), timeout=max(0.0, first_due - time.monotonic()),
+                                return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                finished = set()
+            for future in list(running):
+                student, due, allowed = running[future]
+                if future in finished:
+                    outcome = _outcome(future)
+                elif time.monotonic() >= due:
+                    outcome = _give_up(client, future, allowed)
+                else:
+                    continue
+                del running[future]
+                bar.update()
+                yield student, outcome
     finally:
+        bar.close()
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def submission_deadline(job: dict, settings: dict) -> float:
+    """Seconds a worker may take on one submission: every notebook's own limit, plus a sandbox's start."""
+    return len(job["notebooks"]) * settings["limits"]["notebook_timeout"] + SANDBOX_START_SECONDS
+
+
+def _outcome(future):
+    try:
+        return future.result()
+    except Exception as error:  # a worker crashed or was lost
+        return WorkerFailed(f"the grading worker failed: {type(error).__name__}: {error}")
+
+
+def _give_up(client, future, allowed: float) -> Rejected:
+    """Stop waiting for ``future`` (``allowed`` seconds are over): cancel it, restart the worker holding it."""
+    holder = client.run_on_scheduler(_worker_running, key=future.key)
+    client.cancel(future)
+    if holder:
+        with contextlib.suppress(Exception):  # a worker without a nanny cannot restart; it is left as is
+            client.restart_workers([holder], timeout=60)
+    return Rejected(f"no answer from the grading worker within the submission's deadline ({allowed:g} s): the "
+                    "notebook kept it busy past every time limit; the worker was restarted")
+
+
+def _worker_running(key, dask_scheduler=None):
+    task = dask_scheduler.tasks.get(key)
+    return task.processing_on.address if task is not None and task.processing_on is not None else None
 
 
 _SANDBOXES: dict = {}
