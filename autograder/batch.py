@@ -489,13 +489,14 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
     client = Client(scheduler or cluster)
     bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
     try:
-        slots = max(1, sum(client.nthreads().values()))
+        usable = list(client.nthreads()) if cluster is not None else _cluster_workers(client, settings)
+        slots = max(1, sum(threads for address, threads in client.nthreads().items() if address in usable))
         waiting, running = list(jobs.items()), {}
         while waiting or running:
             while waiting and len(running) < slots:
                 student, (_, job) = waiting.pop(0)
-                future = client.submit(execute_job, job, settings, pure=False,
-                                       key=f"grade-{student}-{os.urandom(4).hex()}")
+                future = client.submit(execute_job, job, settings, pure=False, workers=usable,
+                                       allow_other_workers=False, key=f"grade-{student}-{os.urandom(4).hex()}")
                 allowed = deadline or submission_deadline(job, settings)
                 running[future] = (student, time.monotonic() + allowed, allowed)
             first_due = min(due for _, due, _ in running.values())
@@ -520,6 +521,19 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _cluster_workers(client, settings: dict) -> list[str]:
+    """The workers of an existing cluster that can grade, once they have the grading code (``cluster``)."""
+    from .cluster import ClusterRefused, usable_workers
+
+    try:
+        good, refused = usable_workers(client, Path(settings["course_root"]) / WORK)
+    except ClusterRefused as error:
+        raise Rejected(str(error)) from None
+    for address, why in refused.items():
+        print(f"WARNING: refused Dask worker {address}: {why}", file=sys.stderr)
+    return good
 
 
 def submission_deadline(job: dict, settings: dict) -> float:
