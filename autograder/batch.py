@@ -66,6 +66,8 @@ class BatchResult:
     problems: dict[str, list[str]] = field(default_factory=dict)  # student -> what went wrong while running
     reasons: dict[str, str] = field(default_factory=dict)  # student -> why it is graded in this run
     seconds: float = 0.0
+    main_seconds: dict[str, float] = field(default_factory=dict)  # student -> this process: preparing, recording
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # student -> a worker: running the notebooks
 
 
 class Rejected(Exception):
@@ -326,12 +328,14 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
                 result.not_graded[submission.student] = entry["reason"]
             continue
         result.reasons[submission.student] = why_grade(ledger.entries.get(submission.student), submission)
+        preparing = time.perf_counter()
         try:
             jobs[submission.student] = (submission, _prepare(config, course_root, assignment, submission, files,
                                                              notebook_names))
         except Rejected as reason:
             result.not_graded[submission.student] = str(reason)
             ledger.record(submission, "not graded", str(reason))
+        result.main_seconds[submission.student] = time.perf_counter() - preparing
 
     if progress:
         print(_plan(assignment, result, len(submissions)), file=sys.stderr)
@@ -353,9 +357,11 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
                 result.not_graded[student] = str(outcome)
                 ledger.record(submission, "not graded", str(outcome))
                 continue
-            executed, problems = outcome
+            executed, problems, result.worker_seconds[student] = outcome
+            recording = time.perf_counter()
             try:
                 _record_with_nbgrader(config, assignment, student, executed)
+                result.main_seconds[student] += time.perf_counter() - recording
             except Rejected as reason:
                 result.not_graded[student] = str(reason)
                 ledger.record(submission, "not graded", str(reason))
@@ -487,10 +493,11 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
                                host="127.0.0.1", dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
                                silence_logs=40)
     client = Client(scheduler or cluster)
-    bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
+    bar = None
     try:
         usable = list(client.nthreads()) if cluster is not None else _cluster_workers(client, settings)
         slots = max(1, sum(threads for address, threads in client.nthreads().items() if address in usable))
+        bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
         waiting, running = list(jobs.items()), {}
         while waiting or running:
             while waiting and len(running) < slots:
@@ -517,7 +524,8 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
                 bar.update()
                 yield student, outcome
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         client.close()
         if cluster is not None:
             cluster.close()
@@ -571,7 +579,7 @@ def execute_job(job: dict, settings: dict):
     """On a worker: run each notebook of one submission in this worker's sandbox."""
     from .isolation import Sandbox, limits_from_dict
 
-    key = json.dumps(settings, sort_keys=True)
+    key = json.dumps({name: value for name, value in settings.items() if name != "seed"}, sort_keys=True)
     sandbox = _SANDBOXES.get(key)
     if sandbox is not None and not sandbox.alive:  # never let one lost zygote fail every later job here
         sandbox.close()
@@ -579,12 +587,13 @@ def execute_job(job: dict, settings: dict):
     if sandbox is None:
         sandbox = _SANDBOXES[key] = Sandbox(Path(settings["course_root"]), limits_from_dict(settings["limits"]),
                                             isolate=settings["isolate"])
+    started = time.perf_counter()
     executed, problems = {}, []
     with _seed(settings.get("seed")):
         for name, cells in job["notebooks"].items():
             executed[name], notebook_problems = sandbox.execute(cells, job["files"])
             problems += notebook_problems
-    return executed, problems
+    return executed, problems, time.perf_counter() - started
 
 
 @contextlib.contextmanager

@@ -69,17 +69,14 @@ def send_grading_code(client, work: Path) -> str:
 
 
 def pinned_versions() -> dict[str, str]:
-    """The exact versions this project pins (its core dependencies), as installed metadata lists them."""
-    pins = {}
-    for requirement in importlib.metadata.requires(PROJECT) or []:
-        if ";" not in requirement and "==" in requirement:
-            name, version = requirement.split("==")
-            pins[name.strip()] = version.strip()
-    return pins
+    """The packages this project pins (its core dependencies), with the versions installed here."""
+    names = [requirement.split("==")[0].strip() for requirement in importlib.metadata.requires(PROJECT) or []
+             if ";" not in requirement and "==" in requirement]
+    return {name: importlib.metadata.version(name) for name in names}
 
 
 def worker_report(pins: dict[str, str]) -> dict:
-    """On a worker: where its grading code comes from, and every pinned package installed otherwise."""
+    """On a worker: where its grading code comes from, and each pinned package whose version differs."""
     import autograder
 
     differs = {}
@@ -118,7 +115,7 @@ def usable_workers(client, work: Path) -> tuple[list[str], dict[str, str]]:
         elif report["python"] != python:
             refused[address] = f"runs Python {report['python']}, the course needs Python {python}"
         elif report["differs"]:
-            refused[address] = "; ".join(f"{name} {installed} is installed there, the course pins {name}=={pins[name]}"
+            refused[address] = "; ".join(f"{name} {installed} is installed there, {pins[name]} here"
                                          for name, installed in sorted(report["differs"].items()))
         elif report["code"] != expected:
             refused[address] = "still runs other grading code after a restart"

@@ -9,6 +9,7 @@ each failed check.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -121,22 +122,27 @@ def write_feedback(course_root: Path, assignment: str, *, missing_only: bool = F
     """nbgrader's feedback for every graded submission, with the gradebook's current scores and comments.
 
     Run after manual grading (``python -m autograder feedback ASSIGNMENT``): it writes every page again.
-    With ``missing_only``, only the pages missing or older than their autograded notebook are written.
+    With ``missing_only``, only the pages not written since the submission was last autograded (a
+    page cut short by a crash counts as not written: each one is noted in ``.grader/`` once complete).
     Returns the students whose feedback was written.
     """
     from nbgrader.apps import NbGraderAPI
 
-    from .batch import course_config
+    from .batch import WORK, course_config
 
     course_root = Path(course_root).resolve()
+    written_file = course_root / WORK / f"{assignment}-feedback.json"
+    written = json.loads(written_file.read_text()) if written_file.exists() else {}
     students = [student for student in _graded_students(course_root, assignment)
-                if not missing_only or _feedback_is_stale(course_root, assignment, student)]
+                if not missing_only or written.get(student) != _autograded_signature(course_root, assignment, student)]
     api = NbGraderAPI(config=course_config(course_root))
     for student in students:
         outcome = api.generate_feedback(assignment, student, force=True)
         if not outcome["success"]:
             raise GradingError(f"nbgrader generate_feedback failed for {student}:\n{outcome.get('error') or ''}"
                                f"{outcome.get('log') or ''}")
+        written[student] = _autograded_signature(course_root, assignment, student)
+        _write_atomically(written_file, json.dumps(written, indent=0))
     return students
 
 
@@ -146,13 +152,17 @@ def _graded_students(course_root: Path, assignment: str) -> list[str]:
                   if _autograded_notebooks(course_root, assignment, folder.name)) if autograded.is_dir() else []
 
 
-def _feedback_is_stale(course_root: Path, assignment: str, student: str) -> bool:
-    feedback = course_root / "feedback" / student / assignment
-    for notebook in _autograded_notebooks(course_root, assignment, student):
-        page = feedback / f"{notebook.stem}.html"
-        if not page.exists() or page.stat().st_mtime < notebook.stat().st_mtime:
-            return True
-    return False
+def _autograded_signature(course_root: Path, assignment: str, student: str) -> str:
+    """Names and modification times of a student's autograded notebooks: changes at every regrade."""
+    return ",".join(f"{path.name}:{path.stat().st_mtime_ns}"
+                    for path in _autograded_notebooks(course_root, assignment, student))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def course_gradebook_url(course_root: Path) -> str:
