@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+SHORT_WRITTEN_ANSWER = "I ran out of time: my answer is only that the figure above shows it."
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNo
                      written: dict[str, str] | None = None):
     """The release notebook with ``example``'s answers filled in: its own code, else the model code.
 
-    Written-answer cells get the student-style answers of ``written`` (``grade_id`` -> text); without
-    one they stay as released, unanswered: the model answer, which holds the mark scheme, never goes in.
+    Written-answer cells get the student-style answers of ``written`` (``grade_id`` -> text), else
+    ``SHORT_WRITTEN_ANSWER``: the model answer, which holds the mark scheme, never goes in.
     """
     submission = nbformat.from_dict(release)
     if example.blank:
@@ -96,9 +97,7 @@ def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNo
     for cell in source.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "markdown" and meta.get("solution"):
-            released = next(c.source for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id")
-                            == meta["grade_id"])
-            models[meta["grade_id"]] = (written or {}).get(meta["grade_id"], released)
+            models[meta["grade_id"]] = (written or {}).get(meta["grade_id"], SHORT_WRITTEN_ANSWER)
     unknown = set(example.answers) - set(models)
     if unknown:
         raise ValueError(f"example {example.student!r} answers unknown cells: {sorted(unknown)}")
