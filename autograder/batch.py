@@ -495,15 +495,17 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
     client = Client(scheduler or cluster)
     bar = None
     try:
-        usable = list(client.nthreads()) if cluster is not None else _cluster_workers(client, settings)
-        slots = max(1, sum(threads for address, threads in client.nthreads().items() if address in usable))
+        refused = set() if cluster is not None else _refused_workers(client, settings)
         bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
         waiting, running = list(jobs.items()), {}
         while waiting or running:
-            while waiting and len(running) < slots:
+            # Looked up again each time: a restarted worker comes back under a new address.
+            usable = {address: threads for address, threads in client.nthreads().items() if address not in refused}
+            while waiting and len(running) < max(1, sum(usable.values())):
                 student, (_, job) = waiting.pop(0)
-                future = client.submit(execute_job, job, settings, pure=False, workers=usable,
-                                       allow_other_workers=False, key=f"grade-{student}-{os.urandom(4).hex()}")
+                future = client.submit(execute_job, job, settings, pure=False, allow_other_workers=False,
+                                       workers=list(usable) if refused else None,
+                                       key=f"grade-{student}-{os.urandom(4).hex()}")
                 allowed = deadline or submission_deadline(job, settings)
                 running[future] = (student, time.monotonic() + allowed, allowed)
             first_due = min(due for _, due, _ in running.values())
@@ -531,17 +533,17 @@ def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | 
             cluster.close()
 
 
-def _cluster_workers(client, settings: dict) -> list[str]:
-    """The workers of an existing cluster that can grade, once they have the grading code (``cluster``)."""
+def _refused_workers(client, settings: dict) -> set[str]:
+    """Send an existing cluster the grading code; the workers that cannot grade (see ``cluster``)."""
     from .cluster import ClusterRefused, usable_workers
 
     try:
-        good, refused = usable_workers(client, Path(settings["course_root"]) / WORK)
+        _, refused = usable_workers(client, Path(settings["course_root"]) / WORK)
     except ClusterRefused as error:
         raise Rejected(str(error)) from None
     for address, why in refused.items():
         print(f"WARNING: refused Dask worker {address}: {why}", file=sys.stderr)
-    return good
+    return set(refused)
 
 
 def submission_deadline(job: dict, settings: dict) -> float:

@@ -22,7 +22,7 @@ STALLS = {
     "sleeper": "import time\ntime.sleep(3600)",
     "spinner": "while True:\n    pass",
 }
-DEADLINE = 90.0  # seconds; an honest submission here takes well under it, sandbox start included (on a busy machine too)
+DEADLINE = 120.0  # seconds; an honest submission takes well under it, a sandbox start included, on a busy machine too
 
 
 def stalling_notebook(release, code):
