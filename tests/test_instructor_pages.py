@@ -34,7 +34,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # Each payload sets window.studentScriptRan if it runs; the written answer also holds maths.
 WRITTEN_ATTACK = ("The STA is biased <script>window.studentScriptRan = 'markdown script'</script> "
-                  "<img src=x onerror=\"window.studentScriptRan = 'onerror'\"> because $C\\mathbf{k} \\neq \\mathbf{k}$.")
+                  "<img src=x onerror=\"window.studentScriptRan = 'onerror'\"> "
+                  "because $C\\mathbf{k} \\neq \\mathbf{k}$.")
 OUTPUT_ATTACK = (
     "from IPython.display import HTML, Javascript, display\n"
     "display(HTML(\"<b>bold</b><script>window.studentScriptRan = 'html output'</script>"
