@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade ASSIGNMENT`` and ``python -m autograder demo``."""
+"""The course's grading commands: grade submissions, write feedback after manual grading, run the demo."""
 import argparse
 import shutil
 import subprocess
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from .examples import write_examples
-from .grading import GradingError, format_table, generate_release, grade
+from .grading import GradingError, format_table, generate_release, grade, write_feedback
 from .instructor import add_instructor_parsers, instructor_artefacts
 
 COURSE_ROOT = Path(__file__).resolve().parent.parent
@@ -22,12 +22,20 @@ def assignments(course_root: Path) -> list[str]:
 
 def command_grade(arguments) -> int:
     report = grade(arguments.course_dir, arguments.assignment, workers=arguments.workers,
-                   scheduler=arguments.scheduler, force=arguments.force, progress=True)
+                   scheduler=arguments.scheduler, force=arguments.force, students=arguments.students, progress=True)
     print(format_table(report))
     print(f"\nper-cell scores: {arguments.course_dir / 'reports' / (arguments.assignment + '-cells.csv')}")
     print(f"class report:    {arguments.course_dir / 'reports' / (arguments.assignment + '-class.html')}")
     print(f"feedback:        {arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
     return 1 if report.not_graded else 0
+
+
+def command_feedback(arguments) -> int:
+    """Write every graded submission's feedback again, with the manual scores and comments."""
+    students = write_feedback(arguments.course_dir, arguments.assignment)
+    print(f"{arguments.assignment}: feedback written for {len(students)} students in "
+          f"{arguments.course_dir / 'feedback'}/<student>/{arguments.assignment}/")
+    return 0
 
 
 def scratch_course(course_root: Path, chosen: list[str]) -> Path:
@@ -132,7 +140,13 @@ def main(argv=None) -> int:
     grade_parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     grade_parser.add_argument("--scheduler", default=None, help="address of a running Dask scheduler to use instead")
     grade_parser.add_argument("--force", action="store_true", help="grade again even unchanged submissions")
+    grade_parser.add_argument("--student", dest="students", action="append", metavar="STUDENT",
+                              help="grade only this student, changed or not (repeatable)")
     grade_parser.set_defaults(run=command_grade)
+    feedback_parser = commands.add_parser(
+        "feedback", help="after manual grading: write the feedback again with the manual scores and comments")
+    feedback_parser.add_argument("assignment")
+    feedback_parser.set_defaults(run=command_feedback)
     demo_parser = commands.add_parser("demo", help="release and grade the bundled example submissions in a scratch course (.grader/demo)")
     demo_parser.add_argument("assignments", nargs="*", help="default: every assignment in source/")
     demo_parser.set_defaults(run=command_demo)

@@ -17,11 +17,14 @@ midway resumes where it stopped, and no submission is graded twice.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
+import datetime
 import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import sys
 import time
@@ -32,7 +35,10 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-GRADER_VERSION = "1"
+SANDBOX_START_SECONDS = 300  # the longest a sandbox may take to start (isolation.Sandbox waits as long)
+# The grader's own modules that decide a grade (a change regrades every submission).
+SHARED_GRADING_CODE = ("batch.py", "harness.py", "isolation.py", "sandbox")
+GRADER_CODE = Path(__file__).resolve().parent
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 MAX_SUBMISSION_BYTES = 50 * 2**20
 WORK = ".grader"  # in the course folder: staging copies and ledgers (never committed)
@@ -42,7 +48,12 @@ WORK = ".grader"  # in the course folder: staging copies and ledgers (never comm
 class Submission:
     student: str
     folder: Path
-    fingerprint: str = ""
+    files: str = ""  # digest of its files
+    grading: dict[str, str] = field(default_factory=dict)  # what its grade depends on (grading_state)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.files, self.grading)
 
 
 @dataclass
@@ -53,7 +64,10 @@ class BatchResult:
     unchanged: list[str] = field(default_factory=list)
     not_graded: dict[str, str] = field(default_factory=dict)
     problems: dict[str, list[str]] = field(default_factory=dict)  # student -> what went wrong while running
+    reasons: dict[str, str] = field(default_factory=dict)  # student -> why it is graded in this run
     seconds: float = 0.0
+    main_seconds: dict[str, float] = field(default_factory=dict)  # student -> this process: preparing, recording
+    worker_seconds: dict[str, float] = field(default_factory=dict)  # student -> a worker: running the notebooks
 
 
 class Rejected(Exception):
@@ -94,20 +108,61 @@ def submission_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def fingerprint(files: dict[str, bytes], source_state: str) -> str:
-    digest = hashlib.sha256(f"{GRADER_VERSION}\n{source_state}\n".encode())
+def files_digest(files: dict[str, bytes]) -> str:
+    """A digest of a submission's files (names and contents)."""
+    digest = hashlib.sha256()
     for name, data in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.hexdigest()
 
 
-def source_state(course_root: Path, assignment: str) -> str:
-    """A digest of what grading depends on in the source notebooks (cells, metadata, points)."""
+def folder_digest(folder: Path, skip: tuple[str, ...] = ()) -> str:
+    """A digest of the files under ``folder`` (caches and the names in ``skip`` left out)."""
     digest = hashlib.sha256()
-    for path in sorted((course_root / "source" / assignment).iterdir()):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.name not in skip:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def grading_state(course_root: Path, assignment: str, grader: Path = GRADER_CODE,
+                  course_package: Path | None = None) -> dict[str, str]:
+    """What a grade depends on besides the submission, by the name a rerun gives when it changed.
+
+    ``grader`` and ``course_package`` are the folders of the ``autograder`` and ``course``
+    packages (by default the ones imported here).
+    """
+    from .isolation import COURSE_PACKAGE
+
+    shared = hashlib.sha256()
+    for part in SHARED_GRADING_CODE:
+        path = grader / part
+        shared.update(part.encode() + b"\0" + (folder_digest(path).encode() if path.is_dir() else path.read_bytes()))
+    return {
+        "the source notebooks": folder_digest(course_root / "source" / assignment),
+        f"the hidden checks (autograder/{assignment}/)": folder_digest(grader / assignment, skip=("examples.py",)),
+        "the shared grading code": shared.hexdigest(),
+        "the course package": folder_digest(course_package or COURSE_PACKAGE),
+        "the nbgrader configuration": hashlib.sha256(
+            json.dumps(course_config(course_root), sort_keys=True, default=repr).encode()).hexdigest(),
+    }
+
+
+def fingerprint(files: str, grading: dict[str, str]) -> str:
+    """One digest of a submission's files and everything its grade depends on."""
+    return hashlib.sha256(json.dumps([files, grading], sort_keys=True).encode()).hexdigest()
+
+
+def why_grade(entry: dict | None, submission: Submission) -> str:
+    """Why a submission is graded in this run (new, resubmitted, or what in the grading changed)."""
+    if entry is None:
+        return "not graded before"
+    if "files" not in entry:
+        return "graded by an earlier version of the grader"
+    if entry.get("files") != submission.files:
+        return "the submission changed"
+    changed = [name for name, digest in submission.grading.items() if entry.get("grading", {}).get(name) != digest]
+    return " and ".join(changed) + " changed" if changed else "regrade asked for"
 
 
 # --------------------------------------------------------------------------- the ledger
@@ -131,7 +186,7 @@ class Ledger:
 
     def record(self, submission: Submission, status: str, reason: str = "") -> None:
         entry = {"student": submission.student, "fingerprint": submission.fingerprint, "status": status,
-                 "reason": reason, "time": time.time()}
+                 "reason": reason, "files": submission.files, "grading": submission.grading, "time": time.time()}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a") as handle:
             handle.write(json.dumps(entry) + "\n")
@@ -182,7 +237,7 @@ def sanitize(config, notebook: nbformat.NotebookNode, student: str, assignment: 
     from nbgrader.converters.autograde import Autograde
 
     resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name,
-                              "db_url": _db_url(config)}, "unique_key": name}
+                              "db_url": gradebook_url(config)}, "unique_key": name}
     notebook = copy.deepcopy(notebook)
     steps = config.Autograde.get("sanitize_preprocessors", Autograde.sanitize_preprocessors.default())
     for preprocessor_class in steps:
@@ -190,14 +245,31 @@ def sanitize(config, notebook: nbformat.NotebookNode, student: str, assignment: 
     return notebook
 
 
-def _db_url(config) -> str:
-    course_root = Path(config.CourseDirectory.root)
-    return config.CourseDirectory.get("db_url") or f"sqlite:///{course_root / 'gradebook.db'}"
+def course_config(course_root: Path):
+    """The course's ``nbgrader_config.py``, loaded as nbgrader loads it, rooted at ``course_root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    config.CourseDirectory.root = str(course_root)
+    return config
+
+
+def gradebook_url(config) -> str:
+    """The gradebook nbgrader uses: ``c.CourseDirectory.db_url``, by default ``gradebook.db`` in the course."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=config).db_url
+
+
+def course_db_url(course_root: Path) -> str:
+    """The gradebook of the course in ``course_root``, as its ``nbgrader_config.py`` configures it."""
+    return gradebook_url(course_config(Path(course_root).resolve()))
 
 
 # --------------------------------------------------------------------------- the batch
 def grade_batch(course_root: Path, assignment: str, *, workers: int | None = None, scheduler: str | None = None,
-                force: bool = False, limits=None, isolate: bool = True, progress: bool = True) -> BatchResult:
+                force: bool = False, students: list[str] | None = None, limits=None, isolate: bool = True,
+                progress: bool = True, deadline: float | None = None) -> BatchResult:
     """Grade every new or changed submission of ``assignment``; see the module docstring.
 
     Parameters
@@ -209,16 +281,21 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
     workers : int, optional
         Worker processes on this machine (default: one per core). Ignored with ``scheduler``.
     scheduler : str, optional
-        Address of a running Dask scheduler (``tcp://host:8786``); its workers need this course's
-        ``autograder`` and ``course`` packages and the same Python environment.
+        Address of a running Dask scheduler (``tcp://host:8786``); its workers need the same
+        Python environment (the grading code is sent to them).
     force : bool
         Grade every submission again, changed or not.
+    students : list of str, optional
+        Grade only these students' submissions, changed or not; the rest are left as they are.
     limits : isolation.Limits, optional
         Time, memory, process and output limits of each submission.
     isolate : bool
         Run student code in bubblewrap when the machine allows (always, unless testing).
     progress : bool
-        Show a progress bar with an estimated time left.
+        Show a progress bar with an estimated time left, and say what is graded and why.
+    deadline : float, optional
+        Seconds a worker may take on one submission before it is NOT GRADED and the worker
+        restarted (default: every notebook's time limit plus a sandbox's start).
     """
     from .isolation import Limits, isolation_mechanisms, limits_to_dict
 
@@ -227,10 +304,16 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
     course_root = Path(course_root).resolve()
     config = grading_config(course_root)
     limits = limits or Limits(cell_timeout=float(config.Execute.get("timeout", Limits.cell_timeout)))
-    state = source_state(course_root, assignment)
+    grading = grading_state(course_root, assignment)
     ledger = Ledger(course_root / WORK / f"{assignment}.jsonl")
     result = BatchResult()
     submissions, refused = find_submissions(course_root, assignment)
+    if students is not None:
+        unknown = sorted(set(students) - {submission.student for submission in submissions} - set(refused))
+        if unknown:
+            raise Rejected(f"no submission of {assignment} in submitted/ for: {', '.join(unknown)}")
+        submissions = [submission for submission in submissions if submission.student in students]
+        refused = {student: reason for student, reason in refused.items() if student in students}
     result.not_graded.update(refused)
     notebook_names = _notebook_names(config, assignment)
 
@@ -241,36 +324,49 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
         except Rejected as reason:
             result.not_graded[submission.student] = str(reason)
             continue
-        submission.fingerprint = fingerprint(files, state)
-        if ledger.done(submission) and not force:
+        submission.files, submission.grading = files_digest(files), grading
+        if ledger.done(submission) and not force and students is None:
             entry = ledger.entries[submission.student]
             if entry["status"] == "graded":
                 result.unchanged.append(submission.student)
             else:
                 result.not_graded[submission.student] = entry["reason"]
             continue
+        result.reasons[submission.student] = why_grade(ledger.entries.get(submission.student), submission)
+        preparing = time.perf_counter()
         try:
             jobs[submission.student] = (submission, _prepare(config, course_root, assignment, submission, files,
                                                              notebook_names))
         except Rejected as reason:
             result.not_graded[submission.student] = str(reason)
             ledger.record(submission, "not graded", str(reason))
+        result.main_seconds[submission.student] = time.perf_counter() - preparing
 
+    if progress:
+        print(_plan(assignment, result, len(submissions)), file=sys.stderr)
     if jobs:
+        _add_students(config, list(jobs))
         mechanisms = isolation_mechanisms()
         missing = {name: state for name, state in mechanisms.items() if not state.startswith("active")}
         if isolate and missing:
             print("WARNING: weaker isolation on this machine:\n" +
                   "\n".join(f"  {name}: {state}" for name, state in missing.items()), file=sys.stderr)
-        settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate}
-        for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress):
+        settings = {"course_root": str(course_root), "limits": limits_to_dict(limits), "isolate": isolate,
+                    "seed": os.environ.get("AUTOGRADER_SEED")}
+        for student, outcome in _run_jobs(jobs, settings, workers, scheduler, progress, deadline):
             submission = jobs[student][0]
-            if isinstance(outcome, str):  # the grader failed, not the submission: retried next run
-                result.not_graded[student] = outcome
+            if isinstance(outcome, WorkerFailed):  # the grader failed, not the submission: retried next run
+                result.not_graded[student] = str(outcome)
                 continue
-            executed, problems = outcome
+            if isinstance(outcome, Rejected):
+                result.not_graded[student] = str(outcome)
+                ledger.record(submission, "not graded", str(outcome))
+                continue
+            executed, problems, result.worker_seconds[student] = outcome
+            recording = time.perf_counter()
             try:
                 _record_with_nbgrader(config, assignment, student, executed)
+                result.main_seconds[student] += time.perf_counter() - recording
             except Rejected as reason:
                 result.not_graded[student] = str(reason)
                 ledger.record(submission, "not graded", str(reason))
@@ -283,13 +379,24 @@ def grade_batch(course_root: Path, assignment: str, *, workers: int | None = Non
     return result
 
 
+def _plan(assignment: str, result: BatchResult, found: int) -> str:
+    """One line: how many submissions this run grades, and why."""
+    counts = {}
+    for reason in result.reasons.values():
+        counts[reason] = counts.get(reason, 0) + 1
+    why = "; ".join(f"{count}: {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+    line = f"{assignment}: grading {len(result.reasons)} of {found} submissions"
+    line += f" ({why})" if why else ""
+    if result.unchanged:
+        line += f"; {len(result.unchanged)} unchanged since they were graded"
+    return line
+
+
 def grading_config(course_root: Path):
     """The course's nbgrader configuration, with the execution step replaced by recorded outputs."""
     from nbgrader.converters.autograde import Autograde
-    from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
-    config.CourseDirectory.root = str(course_root)
+    config = course_config(course_root)
     config.CourseDirectory.submitted_directory = f"{WORK}/staging"
     steps = [ReplayExecute if step.__name__ == "Execute" else step
              for step in config.Autograde.get("autograde_preprocessors", Autograde.autograde_preprocessors.default())]
@@ -300,8 +407,21 @@ def grading_config(course_root: Path):
 def _notebook_names(config, assignment: str) -> list[str]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(_db_url(config)) as gradebook:
+    with Gradebook(gradebook_url(config)) as gradebook:
         return [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+
+
+def _add_students(config, students: list[str]) -> None:
+    """Create the gradebook's student rows up front: two grade commands at once (on two assignments of
+    one PostgreSQL gradebook) would otherwise race to insert the same student, and one would fail."""
+    from nbgrader.api import Gradebook, InvalidEntry
+
+    with Gradebook(gradebook_url(config)) as gradebook:
+        for student in students:
+            try:
+                gradebook.update_or_create_student(student)
+            except InvalidEntry:  # inserted by the other command since we looked: there now
+                gradebook.update_or_create_student(student)
 
 
 def _prepare(config, course_root, assignment, submission, files, notebook_names) -> dict:
@@ -312,6 +432,7 @@ def _prepare(config, course_root, assignment, submission, files, notebook_names)
     for name, data in files.items():
         (staged / name).parent.mkdir(parents=True, exist_ok=True)
         (staged / name).write_bytes(data)
+    _add_exchange_files(course_root, assignment, submission, staged)
     notebooks = {}
     for name in notebook_names:
         data = files.get(f"{name}.ipynb")
@@ -335,34 +456,127 @@ def _prepare(config, course_root, assignment, submission, files, notebook_names)
     return {"student": submission.student, "notebooks": notebooks, "files": workdir_files}
 
 
+def _add_exchange_files(course_root: Path, assignment: str, submission: Submission, staged: Path) -> None:
+    """The files ``nbgrader submit`` writes, for a submission put in ``submitted/`` by hand.
+
+    ``nbgrader release_feedback`` needs both: ``timestamp.txt`` (here the time the newest file was
+    written, in nbgrader's format) and ``submission_secret.txt`` (random, kept across regrades, so
+    that released feedback keeps its unguessable name).
+    """
+    if not (staged / "timestamp.txt").exists():
+        newest = max((path.stat().st_mtime for path in submission.folder.rglob("*") if path.is_file()),
+                     default=time.time())
+        stamp = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
+        (staged / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    if not (staged / "submission_secret.txt").exists():
+        earlier = course_root / "autograded" / submission.student / assignment / "submission_secret.txt"
+        secret = earlier.read_text() if earlier.is_file() else secrets.token_hex(64)
+        (staged / "submission_secret.txt").write_text(secret)
+
+
 # --------------------------------------------------------------------------- running on workers
-def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | None, progress: bool):
-    """Yield (student, (executed cells per notebook, problems) or a reason string) as workers finish."""
-    from distributed import Client, LocalCluster, as_completed
+class WorkerFailed(str):
+    """A reason a submission was not graded that is the grader's, not the submission's: retried next run."""
+
+
+def _run_jobs(jobs: dict, settings: dict, workers: int | None, scheduler: str | None, progress: bool,
+              deadline: float | None):
+    """Yield (student, outcome) as workers finish; outcome is (executed cells per notebook, problems),
+    a ``Rejected`` (no answer within the deadline) or a ``WorkerFailed``.
+
+    At most one submission per worker thread is handed out at a time, so that each one's deadline
+    runs from when a worker takes it. A worker that has not answered by then is restarted (with
+    its sandbox), the submission is NOT GRADED, and the batch goes on.
+    """
+    from distributed import Client, LocalCluster, wait
     from tqdm import tqdm
 
     cluster = None
     if scheduler is None:
+        # The scheduler's HTTP server gets a free port (never the busy default 8787); no dashboard.
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None, silence_logs=40)
+                               host="127.0.0.1", dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"},
+                               silence_logs=40)
     client = Client(scheduler or cluster)
+    bar = None
     try:
-        futures = {client.submit(execute_job, job, settings, pure=False, key=f"grade-{student}-{os.urandom(4).hex()}"):
-                   student for student, (_, job) in jobs.items()}
-        bar = tqdm(total=len(futures), unit="submission", disable=not progress, file=sys.stderr)
-        for future in as_completed(futures):
-            student = futures[future]
+        refused = set() if cluster is not None else _refused_workers(client, settings)
+        bar = tqdm(total=len(jobs), unit="submission", disable=not progress, file=sys.stderr)
+        waiting, running = list(jobs.items()), {}
+        while waiting or running:
+            # Looked up again each time: a restarted worker comes back under a new address.
+            usable = {address: threads for address, threads in client.nthreads().items() if address not in refused}
+            while waiting and len(running) < max(1, sum(usable.values())):
+                student, (_, job) = waiting.pop(0)
+                future = client.submit(execute_job, job, settings, pure=False, allow_other_workers=False,
+                                       workers=list(usable) if refused else None,
+                                       key=f"grade-{student}-{os.urandom(4).hex()}")
+                allowed = deadline or submission_deadline(job, settings)
+                running[future] = (student, time.monotonic() + allowed, allowed)
+            first_due = min(due for _, due, _ in running.values())
             try:
-                outcome = future.result()
-            except Exception as error:  # a worker crashed or was lost
-                outcome = f"the grading worker failed: {type(error).__name__}: {error}"
-            bar.update()
-            yield student, outcome
-        bar.close()
+                finished = wait(list(running), timeout=max(0.0, first_due - time.monotonic()),
+                                return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                finished = set()
+            for future in list(running):
+                student, due, allowed = running[future]
+                if future in finished:
+                    outcome = _outcome(future)
+                elif time.monotonic() >= due:
+                    outcome = _give_up(client, future, allowed)
+                else:
+                    continue
+                del running[future]
+                bar.update()
+                yield student, outcome
     finally:
+        if bar is not None:
+            bar.close()
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _refused_workers(client, settings: dict) -> set[str]:
+    """Send an existing cluster the grading code; the workers that cannot grade (see ``cluster``)."""
+    from .cluster import ClusterRefused, usable_workers
+
+    try:
+        _, refused = usable_workers(client, Path(settings["course_root"]) / WORK)
+    except ClusterRefused as error:
+        raise Rejected(str(error)) from None
+    for address, why in refused.items():
+        print(f"WARNING: refused Dask worker {address}: {why}", file=sys.stderr)
+    return set(refused)
+
+
+def submission_deadline(job: dict, settings: dict) -> float:
+    """Seconds a worker may take on one submission: every notebook's own limit, plus a sandbox's start."""
+    return len(job["notebooks"]) * settings["limits"]["notebook_timeout"] + SANDBOX_START_SECONDS
+
+
+def _outcome(future):
+    try:
+        return future.result()
+    except Exception as error:  # a worker crashed or was lost
+        return WorkerFailed(f"the grading worker failed: {type(error).__name__}: {error}")
+
+
+def _give_up(client, future, allowed: float) -> Rejected:
+    """Stop waiting for ``future`` (``allowed`` seconds are over): cancel it, restart the worker holding it."""
+    holder = client.run_on_scheduler(_worker_running, key=future.key)
+    client.cancel(future)
+    if holder:
+        with contextlib.suppress(Exception):  # a worker without a nanny cannot restart; it is left as is
+            client.restart_workers([holder], timeout=60)
+    return Rejected(f"no answer from the grading worker within the submission's deadline ({allowed:g} s): the "
+                    "notebook kept it busy past every time limit; the worker was restarted")
+
+
+def _worker_running(key, dask_scheduler=None):
+    task = dask_scheduler.tasks.get(key)
+    return task.processing_on.address if task is not None and task.processing_on is not None else None
 
 
 _SANDBOXES: dict = {}
@@ -372,7 +586,7 @@ def execute_job(job: dict, settings: dict):
     """On a worker: run each notebook of one submission in this worker's sandbox."""
     from .isolation import Sandbox, limits_from_dict
 
-    key = json.dumps(settings, sort_keys=True)
+    key = json.dumps({name: value for name, value in settings.items() if name != "seed"}, sort_keys=True)
     sandbox = _SANDBOXES.get(key)
     if sandbox is not None and not sandbox.alive:  # never let one lost zygote fail every later job here
         sandbox.close()
@@ -380,11 +594,27 @@ def execute_job(job: dict, settings: dict):
     if sandbox is None:
         sandbox = _SANDBOXES[key] = Sandbox(Path(settings["course_root"]), limits_from_dict(settings["limits"]),
                                             isolate=settings["isolate"])
+    started = time.perf_counter()
     executed, problems = {}, []
-    for name, cells in job["notebooks"].items():
-        executed[name], notebook_problems = sandbox.execute(cells, job["files"])
-        problems += notebook_problems
-    return executed, problems
+    with _seed(settings.get("seed")):
+        for name, cells in job["notebooks"].items():
+            executed[name], notebook_problems = sandbox.execute(cells, job["files"])
+            problems += notebook_problems
+    return executed, problems, time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def _seed(seed: str | None):
+    """``AUTOGRADER_SEED`` as the command was given it, also on workers of a cluster started elsewhere."""
+    before = os.environ.pop("AUTOGRADER_SEED", None)
+    if seed:
+        os.environ["AUTOGRADER_SEED"] = seed
+    try:
+        yield
+    finally:
+        os.environ.pop("AUTOGRADER_SEED", None)
+        if before is not None:
+            os.environ["AUTOGRADER_SEED"] = before
 
 
 # --------------------------------------------------------------------------- recording with nbgrader

@@ -2,7 +2,8 @@
 
 Each assignment lists its examples in ``autograder/<assignment>/examples.py`` as
 :class:`Example` objects: the code a student wrote in place of the solution in
-some answer cells, and which test cells must then score 0. They are built from the
+some answer cells, and which test cells must then score 0. Written answers come from
+that module's ``WRITTEN_ANSWERS``, written as a student would, never the model answer. They are built from the
 *release* notebook, as a student's would be, keeping each stub's own signature,
 docstring and given lines, so they stay in step with the notebooks.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+SHORT_WRITTEN_ANSWER = "I ran out of time: my answer is only that the figure above shows it."
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ def examples_for(assignment: str) -> tuple[Example, ...]:
     return importlib.import_module(f"autograder.{assignment}.examples").EXAMPLES
 
 
+def written_answers_for(assignment: str) -> dict[str, str]:
+    """Written answer ``grade_id`` -> the example students' answer (graded by hand)."""
+    return importlib.import_module(f"autograder.{assignment}.examples").WRITTEN_ANSWERS
+
+
 def model_answers(source_notebook: nbformat.NotebookNode) -> dict[str, str]:
     """Answer cell ``grade_id`` -> the source notebook's answer, solution markers removed."""
     answers = {}
@@ -76,12 +83,21 @@ def replace_solution_region(source: str, code: str) -> str:
     return "\n".join(lines[:begin] + code.rstrip("\n").splitlines() + lines[end + 1:])
 
 
-def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNode, example: Example):
-    """The release notebook with ``example``'s answers filled in."""
+def build_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNode, example: Example,
+                     written: dict[str, str] | None = None):
+    """The release notebook with ``example``'s answers filled in: its own code, else the model code.
+
+    Written-answer cells get the student-style answers of ``written`` (``grade_id`` -> text), else
+    ``SHORT_WRITTEN_ANSWER``: the model answer, which holds the mark scheme, never goes in.
+    """
     submission = nbformat.from_dict(release)
     if example.blank:
         return submission
     models = model_answers(source)
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            models[meta["grade_id"]] = (written or {}).get(meta["grade_id"], SHORT_WRITTEN_ANSWER)
     unknown = set(example.answers) - set(models)
     if unknown:
         raise ValueError(f"example {example.student!r} answers unknown cells: {sorted(unknown)}")
@@ -109,6 +125,6 @@ def write_examples(course_root: Path, assignment: str, submitted: Path | None = 
         for example in examples_for(assignment):
             target = submitted / example.student / assignment / release_path.name
             target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(build_submission(release, source, example), target)
+            nbformat.write(build_submission(release, source, example, written_answers_for(assignment)), target)
             students.append(example.student)
     return sorted(set(students))

@@ -27,10 +27,11 @@ ID number or username). Header names follow Moodle's own export.
 from __future__ import annotations
 
 import csv
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .batch import course_db_url
 
 TARGETS = ("canvas", "moodle", "csv")
 CANVAS_COLUMNS = {"Student": "name", "ID": "canvas_id", "SIS User ID": "sis_user_id",
@@ -77,21 +78,6 @@ class ExportResult:
         for status, students in by_status.items():
             lines.append(f"  {len(students)} {status}: {', '.join(students)}")
         return "\n".join(lines)
-
-
-def course_db_url(course_root: Path) -> str:
-    """The gradebook's SQLAlchemy URL, read as nbgrader reads it.
-
-    nbgrader's own configuration loading (global Jupyter config folders, then the
-    course's ``nbgrader_config.py``) gives ``c.CourseDirectory.db_url``, which
-    defaults to ``sqlite:///<root>/gradebook.db``.
-    """
-    from nbgrader.apps.baseapp import NbGrader
-
-    app = NbGrader(log_level=logging.ERROR)
-    app.load_cwd_config = False  # the course's own file, not whatever folder this runs in
-    app.initialize([], root=str(Path(course_root).resolve()))
-    return app.coursedir.db_url
 
 
 def read_grades(db_url: str, assignment: str) -> tuple[float, dict[str, StudentGrade]]:

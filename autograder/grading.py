@@ -9,6 +9,7 @@ each failed check.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -77,7 +78,8 @@ def generate_release(course_root: Path, assignment: str) -> None:
 
 
 def grade(course_root: Path, assignment: str, reports: Path | None = None, *, workers: int | None = None,
-          scheduler: str | None = None, force: bool = False, progress: bool = False) -> GradeReport:
+          scheduler: str | None = None, force: bool = False, students: list[str] | None = None,
+          progress: bool = False) -> GradeReport:
     """Grade every new or changed submission of ``assignment``, write feedback, the CSV and the figure.
 
     Parameters
@@ -89,22 +91,23 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     reports : Path, optional
         Where to write ``<assignment>-cells.csv`` and ``<assignment>-scores.png``
         (default ``<course_root>/reports``).
-    workers, scheduler, force, progress
+    workers, scheduler, force, students, progress
         As in :func:`autograder.batch.grade_batch`.
     """
-    from .batch import grade_batch
+    from .batch import Rejected, grade_batch
     from .report import write_class_report
 
     course_root = Path(course_root)
     if not _gradebook_matches_source(course_root, assignment):
         # nbgrader restores test cells from the gradebook: it must hold the current ones.
         generate_release(course_root, assignment)
-    batch = grade_batch(course_root, assignment, workers=workers, scheduler=scheduler, force=force,
-                        progress=progress)
-    if batch.graded:
-        feedback = run_nbgrader(course_root, "generate_feedback", assignment, "--force")
-        if feedback.returncode != 0:
-            raise GradingError(f"nbgrader generate_feedback failed:\n{feedback.stdout}{feedback.stderr}")
+    try:
+        batch = grade_batch(course_root, assignment, workers=workers, scheduler=scheduler, force=force,
+                            students=students, progress=progress)
+    except Rejected as error:
+        raise GradingError(str(error)) from None
+    # Also completes the feedback a crashed or killed run did not write.
+    write_feedback(course_root, assignment, missing_only=True)
     report = read_report(course_root, assignment)
     report.not_graded.update(batch.not_graded)
     for result in report.results:
@@ -115,11 +118,67 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     return report
 
 
+def write_feedback(course_root: Path, assignment: str, *, missing_only: bool = False) -> list[str]:
+    """nbgrader's feedback for every graded submission, with the gradebook's current scores and comments.
+
+    Run after manual grading (``python -m autograder feedback ASSIGNMENT``): it writes every page again.
+    With ``missing_only``, only the pages not written since the submission was last autograded (a
+    page cut short by a crash counts as not written: each one is noted in ``.grader/`` once complete).
+    Returns the students whose feedback was written.
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    from .batch import WORK, course_config
+
+    course_root = Path(course_root).resolve()
+    written_file = course_root / WORK / f"{assignment}-feedback.json"
+    written = json.loads(written_file.read_text()) if written_file.exists() else {}
+    graded = _graded_students(course_root, assignment)
+    students = [student for student in graded
+                if not missing_only or written.get(student) != _autograded_signature(course_root, assignment, student)]
+    api = NbGraderAPI(config=course_config(course_root))
+    # One nbgrader run for the whole class when every page is due (it costs half as much per page).
+    for batch in [students] if students == graded else [[student] for student in students]:
+        outcome = api.generate_feedback(assignment, batch[0] if len(batch) == 1 else None, force=True)
+        if not outcome["success"]:
+            raise GradingError(f"nbgrader generate_feedback failed for {', '.join(batch)}:\n"
+                               f"{outcome.get('error') or ''}{outcome.get('log') or ''}")
+        written.update({student: _autograded_signature(course_root, assignment, student) for student in batch})
+        _write_atomically(written_file, json.dumps(written, indent=0))
+    return students
+
+
+def _graded_students(course_root: Path, assignment: str) -> list[str]:
+    autograded = course_root / "autograded"
+    return sorted(folder.name for folder in autograded.iterdir()
+                  if _autograded_notebooks(course_root, assignment, folder.name)) if autograded.is_dir() else []
+
+
+def _autograded_signature(course_root: Path, assignment: str, student: str) -> str:
+    """Names and modification times of a student's autograded notebooks: changes at every regrade."""
+    return ",".join(f"{path.name}:{path.stat().st_mtime_ns}"
+                    for path in _autograded_notebooks(course_root, assignment, student))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def course_gradebook_url(course_root: Path) -> str:
+    """The SQLAlchemy URL of the course's gradebook, as its ``nbgrader_config.py`` sets it."""
+    from .batch import course_config, gradebook_url
+
+    return gradebook_url(course_config(Path(course_root).resolve()))
+
+
 def read_report(course_root: Path, assignment: str) -> GradeReport:
     """Per-cell scores from the gradebook, and failed-check messages from the autograded notebooks."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    with Gradebook(course_gradebook_url(course_root)) as gradebook:
         cells, max_scores, manual = [], {}, []
         for notebook in gradebook.find_assignment(assignment).notebooks:
             by_name = {cell.name: cell for cell in notebook.grade_cells}
@@ -186,9 +245,10 @@ def _gradebook_matches_source(course_root: Path, assignment: str) -> bool:
     """Whether the gradebook holds this assignment with the source notebooks' current test cells."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not (course_root / "gradebook.db").exists():
-        return False
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gradebook:
+    url = course_gradebook_url(course_root)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return False  # never leave an empty gradebook behind
+    with Gradebook(url) as gradebook:
         for path in sorted((course_root / "source" / assignment).glob("*.ipynb")):
             for cell in nbformat.read(path, as_version=4).cells:
                 meta = cell.metadata.get("nbgrader", {})

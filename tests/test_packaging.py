@@ -24,7 +24,9 @@ CONDA_NAMES = {"pytorch": "torch", "pyyaml": "PyYAML"}
 
 def pyproject_pins():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["test"]
+    extras = project["optional-dependencies"].values()
+    requirements = project["dependencies"] + [requirement for extra in extras for requirement in extra
+                                              if not requirement.startswith(project["name"] + "[")]
     pins = dict(requirement.split("==") for requirement in requirements)
     assert len(pins) == len(requirements), "every dependency is pinned with =="
     return {name.lower(): version for name, version in pins.items()}

@@ -15,6 +15,19 @@ whitened = solution_for("compute_whitened_STA")
 nonlinearity = solution_for("estimate_nonlinearity")
 
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_sta_bias": (
+        "For white noise the pixels are independent with the same variance, so $C$ is (a multiple of) the"
+        " identity and $C\\mathbf{k}$ points the same way as $\\mathbf{k}$: the STA is just the filter, "
+        "scaled. The natural images have neighbouring pixels that are correlated, so $C$ is not diagonal "
+        "and multiplying by it smears the filter out: the STA ends up wider and blurrier than the real "
+        "filter. I think using more images would help a bit because the estimate gets less noisy."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example(

@@ -18,6 +18,28 @@ gradient = solution_for("compute_dNLL_dk")
 descent = solution_for("gradient_descent")
 
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_nll_derivation": (
+        "The likelihood is the product over images, so the log-likelihood is a sum: $\\log L = \\sum_i "
+        "[y_i\\,\\mathbf{k}\\cdot\\mathbf{x}_i - \\exp(\\mathbf{k}\\cdot\\mathbf{x}_i) - \\log y_i!]$. The NLL is "
+        "minus that, $\\sum_i [\\exp(\\mathbf{k}\\cdot\\mathbf{x}_i) - y_i\\,\\mathbf{k}\\cdot\\mathbf{x}_i]$ "
+        "after dropping $\\log y_i!$, because it has no $\\mathbf{k}$ in it."
+    ),
+    "answer_gradient_derivation": (
+        "Each term gives $\\exp(\\mathbf{k}\\cdot\\mathbf{x}_i)\\mathbf{x}_i - y_i\\mathbf{x}_i$, so the "
+        "gradient is $\\sum_i (\\lambda_i - y_i)\\mathbf{x}_i$. With the matrix it is "
+        "$X^\\top(\\exp(X\\mathbf{k}) - \\mathbf{y})$. The STA is in the second part, $X^\\top \\mathbf{y}$."
+    ),
+    "answer_step_size": (
+        "The step is too big, so each update jumps past the minimum to the other side and lands further "
+        "away than it started. Then the next gradient is even bigger and it keeps growing until it "
+        "overflows."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example("blank", blank=True, loses=ALL_TESTS, diagnosis="is not implemented yet"),

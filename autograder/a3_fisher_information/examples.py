@@ -29,6 +29,24 @@ def corrected_estimate(covariance: str, factor: str = "(2 * n_trials - n_neurons
 
 AVERAGE = "(np.cov(responses_a, rowvar=False) + np.cov(responses_b, rowvar=False)) / 2"
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_naive_bias": (
+        "The estimated covariance is noisy, and when you invert it the small eigenvalues become huge, so "
+        "the information comes out too big. The noise in the derivative estimate also adds a positive "
+        "amount because it gets squared. The correction factor in front fixes the covariance part and the"
+        " subtracted term fixes the derivative noise."
+    ),
+    "answer_step_size": (
+        "If the step is too small the two orientations give almost the same responses, so the derivative "
+        "is mostly noise and the information estimate gets biased up. If it is too large the tuning "
+        "curves are not straight over the step and the difference underestimates the slope. So you pick "
+        "something in between."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example(

@@ -11,6 +11,22 @@ dprime_answer = solution_for("dprime")
 percent_answer = solution_for("percent_correct")
 
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_lower_bound": (
+        "The decoder only uses one direction $\\mathbf{w}$, and the best possible direction gives the full"
+        " linear Fisher information, so any other direction can only give less. With finite data the "
+        "weights are estimated with noise, so they are not the optimal ones. More trials make the "
+        "estimate better and the bound tighter."
+    ),
+    "answer_training_vs_held_out": (
+        "On the training trials the decoder has also fitted the noise of those trials, so it looks better"
+        " than it is (overfitting). You should report the held-out value."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example("blank", blank=True, loses=frozenset({W_PUBLIC, W_HIDDEN, D_PUBLIC, D_HIDDEN, P_PUBLIC, P_HIDDEN}),

@@ -35,6 +35,25 @@ def surrogate_cell(forward: str, backward: str) -> dict[str, str]:
     )
 
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_hidden_units": (
+        "Most hidden neurons have broad tuning curves that go up or down over a large part of the IPD "
+        "range, not sharp peaks, and some are silent on one side. Together they cover the range because "
+        "different neurons are steep at different IPDs. I would say it is not a Jeffress place code, more"
+        " like a population code with broadly tuned neurons."
+    ),
+    "answer_tau": (
+        "A short tau means the neuron only responds when spikes from both ears arrive close together, so "
+        "it works as a coincidence detector and the timing difference matters. With a long tau it adds up"
+        " the input over a long time, so it mostly counts spikes and loses the timing, which is why "
+        "accuracy goes down. It does not go to chance because the counts still depend a little on the "
+        "IPD."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example("blank", blank=True,

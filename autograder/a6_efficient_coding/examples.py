@@ -11,6 +11,29 @@ POWER_PUBLIC, POWER_HIDDEN = "test_fit_power_law_public", "test_fit_power_law_hi
 normalized = solution_for("normalized_sqrt_fisher")
 power_law = solution_for("fit_power_law")
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_theory_vs_network": (
+        "My exponent for squared error was positive but not exactly 2/3, and far from 2. The network "
+        "roughly follows the trend of the theory but not exactly. One reason is that it was trained for a"
+        " limited time on finite data, so it may not have reached the optimum; another is that the theory"
+        " assumes a fixed total Fisher information and the network has no such constraint."
+    ),
+    "answer_loss_exponent": (
+        "A smaller $p$ gave a bigger exponent, which is the direction the theory predicts, although the "
+        "size of the change was not exactly the same. With a small $p$ big errors are not punished much "
+        "more than medium ones, so it is better to be very precise where most stimuli are."
+    ),
+    "answer_linear_encoding": (
+        "With one linear output the orientation has to be mapped onto a line, but 0° and 180° are the "
+        "same image, so the output has to go up and then come back down. Where it turns around the slope "
+        "is zero and the Fisher information is zero, and where it jumps back near 0°/180° the slope is "
+        "very large."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example(

@@ -14,6 +14,25 @@ oracle = solution_for("oracle_correlation")
 gabor = solution_for("gabor_patch")
 step = solution_for("mei_step")
 
+# Written answers as a student would write them: plausible, partly incomplete, never the model
+# answer or the mark scheme (those stay in source/). They are graded by hand.
+WRITTEN_ANSWERS = {
+    "answer_mei_vs_gabor": (
+        "First, some neurons are not Gabor-like at all, for example the one that responded to two "
+        "orientations together. Second, the model is only an approximation of the neuron, so its MEI can "
+        "have features the real neuron would not care about. Third, the optimisation depends on the "
+        "settings like the norm constraint and the starting noise. The first is about the neuron, the "
+        "other two about the model and the method."
+    ),
+    "answer_oracle": (
+        "The oracle is the correlation between a single trial and the average of the other repeats, so it"
+        " says how predictable the responses are from the stimulus. It is a ceiling because no model can "
+        "predict the trial noise. With few repeats the average is noisy so it is too low. It is used to "
+        "pick neurons that have enough signal to be worth modelling."
+    ),
+}
+
+
 EXAMPLES = (
     Example("perfect"),
     Example("blank", blank=True, loses=frozenset({O_PUBLIC, O_HIDDEN, G_PUBLIC, G_HIDDEN, M_PUBLIC, M_HIDDEN}),
