@@ -89,7 +89,7 @@ def grade(course_root: Path, assignment: str, reports: Path | None = None, *, wo
     assignment : str
         Assignment id, e.g. ``"a1_lnp_sta"``.
     reports : Path, optional
-        Where to write ``<assignment>-cells.csv`` and ``<assignment>-scores.png``
+        Where to write ``<assignment>-cells.csv`` and the class report ``<assignment>-class.html``
         (default ``<course_root>/reports``).
     workers, scheduler, force, students, progress
         As in :func:`autograder.batch.grade_batch`.

@@ -81,6 +81,7 @@ def round_trip(exchange_course, unix_users):
     grading = course.as_instructor("python", "-m", "autograder", "grade", ASSIGNMENT, timeout=900)
     print(grading.stdout)
     print(grading.stderr[-2000:])
+    course.as_instructor("python", "-m", "autograder", "feedback", ASSIGNMENT, timeout=600)
     course.nbgrader("release_feedback", ASSIGNMENT)
     for student in (good, mistaken):
         nbgrader(student, "fetch_feedback", ASSIGNMENT)
