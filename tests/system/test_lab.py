@@ -134,6 +134,7 @@ def test_solved_copy_runs_clean_its_widgets_respond_and_validate_succeeds(path, 
     screenshot(page, f"{name}-solved-run")
     assert lab.errors(notebook) == [] and runs == 1
     assert lab.stderr_outputs(notebook) == []
+    screenshot_each_figure(page, name)
 
     # Each cell that opens an explorer shows live sliders (progress bars are widgets too: not counted).
     explorers = [index for index in lab.widget_cells(notebook)
@@ -148,6 +149,18 @@ def test_solved_copy_runs_clean_its_widgets_respond_and_validate_succeeds(path, 
     screenshot(page, f"{name}-solved-validate")
     lab.close_dialog(page)
     assert verdict["success"], verdict["text"][:3000]
+
+
+def screenshot_each_figure(page, name: str) -> None:
+    """One screenshot per figure the notebook draws (``<name>-figureNN.png``), each one loaded and drawn."""
+    figures = page.locator(".jp-OutputArea-output img")
+    assert figures.count() > 0, "the notebook drew no figure"
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()
+        width, height = figure.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+        assert width > 100 and height > 100, (index, width, height)
+        screenshot(figure, f"{name}-figure{index:02d}")
 
 
 def move_a_slider_and_see_the_figure_change(page, index: int, name: str) -> None:
