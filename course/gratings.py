@@ -166,11 +166,13 @@ def train_orientation_network(generator, n_steps=400, batch_size=256, learning_r
     losses : ndarray, shape (n_steps,)
         Mean squared error of each batch.
     """
+    from course.progress import progress  # imports the widgets: only when a network is trained
+
     require_torch_generator(generator)
     network = make_network(generator, hidden=hidden, size=size)
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     losses = np.empty(n_steps)
-    for step in range(n_steps):
+    for step in progress(range(n_steps), "training the orientation network"):
         if sample_angles is None:
             theta = math.pi * torch.rand(batch_size, generator=generator)
         else:
