@@ -6,9 +6,9 @@ What these tests need, and what provides it on CI (``.ci/run``):
   through its executable path: Playwright never downloads a browser here;
 - root, to create an instructor and students as Unix users and run nbgrader as each of them;
 - the students' course environment, built as the README's JupyterHub section tells a hub admin
-  (its commands, run as written, with a folder in /tmp for ``/opt/neural-coding`` and a clean
+  (its commands, run as written, with ``/opt/neural-coding-students-<hash>`` for ``/opt/neural-coding`` and a clean
   copy of the repository for ``/path/to/course``): a regular install into a world-readable
-  environment made from Debian's ``/usr/bin/python3.11``. It is built once and kept in /tmp,
+  environment made from Debian's ``/usr/bin/python3.11``. It is built once and kept,
   named by a hash of what goes into it (with pip's cache, a rebuild takes a few minutes);
 - configurable-http-proxy, installed by ``npm ci --prefix tests/system`` (pinned in
   ``package-lock.json``) for JupyterHub;
@@ -83,7 +83,8 @@ def _environment_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-STUDENTS_ENV = Path(tempfile.gettempdir()) / f"neural-coding-students-{_environment_digest()}"
+# In /opt, as the README puts it (and never under /tmp: the grader gives each submission a private /tmp).
+STUDENTS_ENV = Path("/opt") / f"neural-coding-students-{_environment_digest()}"
 ENV_BIN = STUDENTS_ENV / "bin"  # the students' environment: every user's server, kernel and nbgrader
 
 
@@ -333,7 +334,7 @@ def run_commands(commands: str, replacements: dict[str, str], **options) -> None
 
 @pytest.fixture(scope="package")
 def students_environment(tmp_path_factory) -> Path:
-    """The students' environment, built by the README's admin commands (once: kept in /tmp by its digest)."""
+    """The students' environment, built by the README's admin commands (once: kept in /opt by its digest)."""
     if not Path("/usr/bin/python3.11").exists():
         unavailable("no /usr/bin/python3.11: the students' environment is built from Debian's Python "
                     "(apt-get install python3.11-venv)")
