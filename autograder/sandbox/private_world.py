@@ -90,11 +90,15 @@ def _tmpfs(target: str, size_bytes: int, inodes: int, mode: str = "1777") -> Non
 def enter(home: str, staging: str, scratch_bytes: int, max_inodes: int) -> None:
     """Return in PID 1 of a new private world; the calling process becomes its keeper and never returns."""
     uid, gid = os.getuid(), os.getgid()
+    # A process that is not dumpable (as the zygote, and so this fork of it) has its /proc/self files owned by
+    # the host's root: an ordinary user could then not write its own namespace's maps. Dumpable only for them.
+    prctl(PR_SET_DUMPABLE, 1)
     _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS),
            "unshare")
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", f"{uid} {uid} 1")
     _write("/proc/self/gid_map", f"{gid} {gid} 1")
+    prctl(PR_SET_DUMPABLE, 0)
     child = os.fork()
     if child:
         _keep(child)  # never returns
