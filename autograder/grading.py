@@ -33,9 +33,15 @@ class StudentResult:
     notes: list[str] = field(default_factory=list)  # "cell: message of the failed check"
 
     @property
+    def failed(self) -> set[str]:
+        """Test cells whose check failed (an error in the autograded notebook), whatever they are worth."""
+        return {note.split(": ", 1)[0] for note in self.notes}
+
+    @property
     def lost(self) -> list[str]:
-        """Graded cells that scored less than their maximum."""
-        return [cell for cell, score in self.scores.items() if score is not None and score < self.max_scores[cell]]
+        """Graded cells that scored less than their maximum, or failed: public checks are worth 0 points."""
+        return [cell for cell, score in self.scores.items()
+                if score is not None and (score < self.max_scores[cell] or cell in self.failed)]
 
 
 @dataclass

@@ -124,13 +124,11 @@ def cell_scores(report, exercises: dict[str, str]) -> list[CellScores]:
     """Full, partial, zero and awaiting counts for each graded cell, in notebook order."""
     rows = []
     for cell in report.cells:
-        scores = [result.scores.get(cell) for result in report.results]
-        top = report.max_scores[cell]
-        graded = [score for score in scores if score is not None]
-        full = sum(score >= top for score in graded)
-        zero = sum(score <= 0 for score in graded)
-        rows.append(CellScores(cell, exercises.get(cell, cell), top, full, len(graded) - full - zero, zero,
-                               len(scores) - len(graded)))
+        graded = [result for result in report.results if result.scores.get(cell) is not None]
+        lost = [result.scores[cell] for result in graded if cell in result.lost]
+        zero = sum(score <= 0 for score in lost)  # a failed public check (0 points) counts here too
+        rows.append(CellScores(cell, exercises.get(cell, cell), report.max_scores[cell], len(graded) - len(lost),
+                               len(lost) - zero, zero, len(report.results) - len(graded)))
     return rows
 
 

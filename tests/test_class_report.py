@@ -239,7 +239,7 @@ def test_instructor_artefacts_writes_the_three_for_a_graded_class(graded_example
                      reports / f"{A1}-moodle.csv", reports / f"{A1}-csv.csv"]
     students = sorted(example.student for example in examples_for(A1))
     assert (reports / f"{A1}-canvas.csv").read_text().splitlines()[:2] == [
-        "Student,ID,SIS User ID,SIS Login ID,Section,a1_lnp_sta", "Points Possible,,,,,18"]  # 3 x (1 + 4) + 3 points
+        "Student,ID,SIS User ID,SIS Login ID,Section,a1_lnp_sta", "Points Possible,,,,,18"]  # 3 x (0 + 5) + 3 points
     moodle = (reports / f"{A1}-moodle.csv").read_text().splitlines()
     assert moodle[0] == "Email address,a1_lnp_sta" and len(moodle) == 1 + len(students)
     similarity = (reports / f"{A1}-similarity.html").read_text()

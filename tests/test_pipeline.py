@@ -12,6 +12,7 @@ import pytest
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from nbgrader.validator import Validator
+from traitlets.config import Config
 
 from autograder.examples import examples_for
 from autograder.grading import _gradebook_matches_source, format_table, generate_release, grade
@@ -19,6 +20,7 @@ from conftest import ASSIGNMENTS, REPO, make_course_dir
 from notebook_text import unquoted_numbers_in_file
 
 pytestmark = pytest.mark.slow
+COURSE_CELL_TIMEOUT = 120  # nbgrader_config.py's c.Execute.timeout; nbgrader's own default is 30 s
 
 
 def notebooks(folder, assignment):
@@ -33,6 +35,25 @@ def graded_cells(path):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade"):
             yield meta["grade_id"], cell.cell_type == "code" and not meta.get("solution"), cell
+
+
+def failed_test_cells(path):
+    """Test cells of an autograded notebook whose check raised (public checks are worth 0 points)."""
+    return {grade_id for grade_id, is_test, cell in graded_cells(path)
+            if is_test and any(output.output_type == "error" for output in cell.outputs)}
+
+
+def test_public_checks_are_worth_nothing_and_hidden_checks_carry_the_points():
+    """A public check's fixed example can be recognised and answered by rote: it earns no points."""
+    for assignment in ASSIGNMENTS:
+        for path in notebooks("source", assignment):
+            points = {grade_id: cell.metadata["nbgrader"]["points"] for grade_id, is_test, cell in graded_cells(path)
+                      if is_test}
+            public = [grade_id for grade_id in points if grade_id.endswith("_public")]
+            assert public, f"{path.name} has no public check"
+            for grade_id in public:
+                assert points[grade_id] == 0, (path.name, grade_id)
+                assert points[grade_id.removesuffix("_public") + "_hidden"] > 0, (path.name, grade_id)
 
 
 def region_lines(path, begin, end):
@@ -53,7 +74,7 @@ def region_lines(path, begin, end):
 def test_source_notebook_passes_every_test_cell(assignment, tmp_path):
     course = make_course_dir(tmp_path / "course", [assignment])
     for path in sorted((course / "source" / assignment).glob("*.ipynb")):
-        results = Validator().validate(str(path))
+        results = Validator(config=Config({"Execute": {"timeout": COURSE_CELL_TIMEOUT}})).validate(str(path))
         assert results == {}, f"{path.name}: {json.dumps(results, indent=1)[:3000]}"
 
 
@@ -141,6 +162,8 @@ def test_examples_get_exactly_the_intended_cell_scores(graded_examples):
     notebook_paths = notebooks("source", assignment)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for example in examples_for(assignment):
+            failed = {path.stem: failed_test_cells(course / "autograded" / example.student / assignment / path.name)
+                      for path in notebook_paths}
             for path in notebook_paths:
                 for grade_id, is_test, _ in graded_cells(path):
                     grade = gradebook.find_grade(grade_id, path.stem, assignment, example.student)
@@ -149,9 +172,11 @@ def test_examples_get_exactly_the_intended_cell_scores(graded_examples):
                     elif not is_test:
                         assert grade.needs_manual_grade, (example.student, grade_id)
                     elif grade_id in example.loses:
-                        assert grade.score == 0, (example.student, grade_id, "should lose this cell")
+                        assert grade.score == 0 and grade_id in failed[path.stem], (
+                            example.student, grade_id, "should lose this cell")
                     else:
-                        assert grade.score == grade.max_score, (example.student, grade_id, "should earn this cell")
+                        assert grade.score == grade.max_score and grade_id not in failed[path.stem], (
+                            example.student, grade_id, "should earn this cell")
 
 
 def test_every_number_the_text_quotes_is_shown_above_it(graded_examples):
