@@ -97,13 +97,13 @@ def test_release_fails_every_visible_test(assignment, tmp_path):
     for release_path in notebooks("release", assignment):
         copy = course / release_path.name
         copy.write_text(release_path.read_text())
-        passed = Validator(invert=True).validate(str(copy)).get("passed", [])
-        for cell in passed:
-            code = [line for line in cell["source"].splitlines() if not line.strip().startswith("#")]
-            assert code == [], f"a test cell passes on the blank release:\n{cell['source']}"
-        hidden_only = [cell for _, is_test, cell in graded_cells(release_path)
-                       if is_test and all(line.startswith("#") for line in cell.source.splitlines())]
-        assert len(passed) == len(hidden_only)
+        # Validate's own list (nbgrader's inverted validation counts a failed 0-point cell as passed).
+        failed = {cell["source"] for cell in Validator().validate(str(copy)).get("failed", [])}
+        for _, is_test, cell in graded_cells(release_path):
+            if is_test:
+                hidden_only = all(line.strip().startswith("#") for line in cell.source.splitlines())
+                assert (cell.source in failed) != hidden_only, (
+                    f"a test cell {'fails' if hidden_only else 'passes'} on the blank release:\n{cell.source}")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
