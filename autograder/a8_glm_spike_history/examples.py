@@ -31,6 +31,24 @@ def mistake(student, answers, exercise, diagnosis, also_loses=()):
     return Example(student, answers=answers, loses=cells_of(exercise) | frozenset(also_loses), diagnosis=diagnosis)
 
 
+
+# The written answers of every example student (never the model answer; graded by hand).
+WRITTEN_ANSWERS = {
+    "answer_cross_validation": (
+        "If we pick the penalty on the training data we will always get no penalty, because the fit without a "
+        "penalty is the best one on the data it was fitted to (it also fits the noise). Held-out data tell us "
+        "how well the model predicts new spikes. The folds should be blocks of time because bins next to each "
+        "other share the stimulus and the spike history; with shuffled bins the test bins would have their "
+        "neighbours in the training set and the held-out score would look too good."
+    ),
+    "answer_history_filter": (
+        "The history filter is very negative just after a spike, so the neuron can hardly fire again for a few "
+        "milliseconds (refractory period), then it recovers over about 20 ms and has a small positive bump "
+        "later, so it is a bit more likely to fire again then. Without it the model fires like a Poisson process "
+        "and makes intervals shorter than the refractory period."
+    ),
+}
+
 EXAMPLES = (
     Example("perfect"),
     Example("blank", blank=True, loses=ALL_TESTS, diagnosis="is not implemented yet"),

@@ -28,6 +28,23 @@ SAFE_LOG = "np.log(np.where(expected > 0, expected, 1.0))"
 SILENT = "    log_likelihood[(counts > 0) @ (expected == 0).T] = -np.inf\n"
 CORRECT_LIKELIHOOD = f"counts @ {SAFE_LOG}.T - expected.sum(axis=1)\n" + SILENT.rstrip("\n")
 
+
+# The written answers of every example student (never the model answer; graded by hand).
+WRITTEN_ANSWERS = {
+    "answer_beats_bound": (
+        "The Cramér-Rao bound is only for unbiased estimators. The prior pulls the MAP estimate towards 45 "
+        "degrees, so it is biased, and at 45 degrees this shrinking makes the error smaller than 1/I because the "
+        "prior adds information the spikes do not have. At 85 degrees the estimate is pulled the wrong way, so "
+        "the bias adds to the error and it is above the bound."
+    ),
+    "answer_population_vector": (
+        "The population vector gives every neuron a fixed weight from its preferred orientation and ignores "
+        "how noisy it is and how steep its tuning curve is, while the best decoder weights neurons by their "
+        "slope over their rate. So it does not reach the bound even with many spikes. It would be efficient if "
+        "the log tuning curves were exactly cosines with no baseline and the preferences evenly spread."
+    ),
+}
+
 EXAMPLES = (
     Example("perfect"),
     Example(
