@@ -11,9 +11,9 @@ from course.checks import as_number, as_vector, call_unchanged
 
 def _as_matrix(result, shape, name):
     assert result is not None, f"{name} returned None: is the `return` statement missing?"
-    matrix = np.asarray(result, dtype=float)
-    assert matrix.shape == shape, f"{name} should return shape {shape}; got shape {matrix.shape}."
-    return matrix
+    answer = np.asarray(result, dtype=float)
+    assert answer.shape == shape, f"{name} should return shape {shape}; got shape {answer.shape}."
+    return answer
 
 
 def check_make_design_matrix(make_design_matrix):
