@@ -18,29 +18,18 @@ from autograder.grading import GradeReport, StudentResult
 from autograder.instructor import instructor_artefacts
 from autograder.report import Failure, rank_mistakes, write_class_report
 from conftest import REPO, make_course_dir
-from system.conftest import CHROMIUM, CHROMIUM_ARGS, unavailable
+from system.conftest import chromium_context
 
 A1 = "a1_lnp_sta"
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """Debian's chromium through Playwright (as tests/system launch it); never a downloaded browser."""
-    if not CHROMIUM.exists():
-        unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1300, "height": 900})
-        context.set_default_timeout(30_000)
+    """Debian's chromium, recording every request the page makes."""
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1300, "height": 900}) as context:
         requests = []
         context.on("request", lambda request: requests.append(request.url))
-        try:
-            yield context, requests
-        finally:
-            context.close()
+        yield context, requests
 
 
 def table(page, selector):

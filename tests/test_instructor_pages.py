@@ -24,14 +24,12 @@ from nbgrader.api import Gradebook
 
 from autograder.examples import Example, build_submission, written_answers_for
 from autograder.grading import generate_release
-from conftest import REPO, make_course_dir
+from conftest import make_course_dir
+from system.conftest import chromium_context
 
 pytestmark = [pytest.mark.slow, pytest.mark.system]
 
 A, NOTEBOOK, WRITTEN = "a1_lnp_sta", "lnp_sta", "answer_sta_bias"
-CHROMIUM = Path(os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # Each payload sets window.studentScriptRan if it runs; the written answer also holds maths.
 WRITTEN_ATTACK = ("The STA is biased <script>window.studentScriptRan = 'markdown script'</script> "
                   "<img src=x onerror=\"window.studentScriptRan = 'onerror'\"> "
@@ -41,12 +39,6 @@ OUTPUT_ATTACK = (
     "display(HTML(\"<b>bold</b><script>window.studentScriptRan = 'html output'</script>"
     "<svg onload=\\\"window.studentScriptRan = 'svg onload'\\\"></svg>\"))\n"
     "display(Javascript(\"window.studentScriptRan = 'application/javascript'\"))\n")
-
-
-def unavailable(reason):
-    if os.environ.get("COURSE_REQUIRE_SYSTEM_TESTS") == "1":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def attacker_notebook(release):
@@ -79,17 +71,8 @@ def graded_course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS)
-        context.set_default_timeout(60_000)
+    with chromium_context(tmp_path_factory.mktemp("profile"), timeout_ms=60_000) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture

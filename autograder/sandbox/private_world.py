@@ -25,6 +25,7 @@ import ctypes
 import os
 import shutil
 import signal
+import sys
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -105,7 +106,14 @@ def enter(home: str, staging: str, scratch_bytes: int, max_inodes: int) -> None:
     # The keeper killed (it is killed only after it failed to end the submission): the whole submission goes too.
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    # Python's own folders may lie under /tmp (a clone in a temporary folder): the private /tmp must not hide them.
+    kept = [(folder, os.open(folder, os.O_PATH | os.O_DIRECTORY)) for folder in _python_folders_under_tmp()]
     _tmpfs("/tmp", scratch_bytes, max_inodes)
+    for folder, handle in kept:
+        os.makedirs(folder, exist_ok=True)
+        _mount(f"/proc/self/fd/{handle}", folder, None, MS_BIND)
+        _read_only(folder)
+        os.close(handle)
     if os.path.isdir("/dev/shm"):
         _tmpfs("/dev/shm", min(scratch_bytes, 64 * 2**20), 1024)
     _read_only("/dev")
@@ -115,6 +123,11 @@ def enter(home: str, staging: str, scratch_bytes: int, max_inodes: int) -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     _drop_capabilities()
     prctl(PR_SET_DUMPABLE, 1)  # the zygote is not dumpable; the student's own processes may be read by themselves
+
+
+def _python_folders_under_tmp() -> list[str]:
+    folders = {os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+    return sorted(folder for folder in folders if folder == "/tmp" or folder.startswith("/tmp/"))
 
 
 def _keep(child: int) -> None:

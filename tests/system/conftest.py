@@ -217,25 +217,30 @@ def lab_server(tmp_path_factory, students_environment):
         stop(process)
 
 
-@pytest.fixture(scope="package")
-def browser(tmp_path_factory):
-    """Debian's chromium through Playwright: a persistent context on a fresh profile folder."""
+@contextlib.contextmanager
+def chromium_context(profile: Path, timeout_ms: int = 30_000, **options):
+    """Debian's chromium through Playwright: a persistent context on the fresh profile folder ``profile``."""
     if not CHROMIUM.exists():
         unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         unavailable("Playwright for Python is not installed (it is in the test extra: pip install -e '.[test]')")
-    profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(30_000)
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, **options)
+        context.set_default_timeout(timeout_ms)
         try:
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="package")
+def browser(tmp_path_factory):
+    """Debian's chromium, shared by the package's browser tests."""
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), viewport={"width": 1400, "height": 900}) as context:
+        yield context
 
 
 @pytest.hookimpl(wrapper=True)
